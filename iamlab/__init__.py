@@ -1,0 +1,11 @@
+"""iamlab: learn AWS IAM roles, instance profiles and ECR policies with real Terraform.
+
+The flow of data through the package, one direction only:
+
+    widgets -> workspace (policy input in the learner's Terraform copy)
+            -> terraform driver (own CLI config, sandbox override file)
+            -> sandbox (moto + the course's access engine + a registry)
+            -> checks acting as the instance -> access matrix and diagram
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,58 @@
+"""Where the course keeps its files.
+
+Everything a learner creates lives under one folder, the *course home*:
+
+    <home>/tf/          the learner's working copy of the course Terraform
+    <home>/backups/     earlier working copies, saved by `iamlab reset`
+    <home>/.sandbox/    the local AWS sandbox's state file, log and data
+
+The home is ``$IAMLAB_HOME`` when set (one per learner on a shared host),
+otherwise ``workspace/`` inside the course checkout, so JupyterLab's file
+browser shows the working copy next to the notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def course_home() -> Path:
+    """The folder holding this learner's working copy and sandbox."""
+    configured = os.environ.get("IAMLAB_HOME")
+    home = Path(configured).expanduser() if configured else PROJECT_DIR / "workspace"
+    home.mkdir(parents=True, exist_ok=True)
+    return home.resolve()
+
+
+def course_tf_dir() -> Path:
+    """The pristine course Terraform (`tf/`), which the learner never edits directly."""
+    return Path(os.environ.get("IAMLAB_COURSE_TF", PROJECT_DIR / "tf")).resolve()
+
+
+def working_copy_dir() -> Path:
+    return course_home() / "tf"
+
+
+def backups_dir() -> Path:
+    return course_home() / "backups"
+
+
+def sandbox_dir() -> Path:
+    path = course_home() / ".sandbox"
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)  # one learner's sandbox is nobody else's business
+    return path
+
+
+def plugin_cache_dir() -> Path:
+    """Terraform's provider cache, shared by every working copy of this user (or a
+    whole classroom, via ``$IAMLAB_PLUGIN_CACHE``), so the large AWS provider is
+    unpacked once."""
+    configured = os.environ.get("IAMLAB_PLUGIN_CACHE")
+    path = Path(configured) if configured else Path.home() / ".cache" / "iamlab" / "terraform-plugins"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,230 @@
+"""Start, find, stop and reset the learner's sandbox (the client side).
+
+One sandbox per course home (so one per learner on a shared host). It runs as a
+separate process, so it survives kernel restarts and every notebook shares it.
+This module never imports moto: asking "is it up?" costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from .. import paths
+from . import settings
+from .state import StateFile
+
+
+class SandboxError(RuntimeError):
+    """Something is wrong with the sandbox; the message says what to do next."""
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    pid: int
+    port: int
+    region: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{settings.HOST}:{self.port}"
+
+
+def _state() -> StateFile:
+    return StateFile(paths.sandbox_dir())
+
+
+def _log_path():
+    return paths.sandbox_dir() / "server.log"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process reuses the pid
+        return False
+    return True
+
+
+def _health(port: int, timeout: float = 2.0) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://{settings.HOST}:{port}/iamlab/health", timeout=timeout) as reply:
+            return json.loads(reply.read())
+    except (OSError, ValueError):
+        return None
+
+
+def status() -> SandboxInfo | None:
+    """The running sandbox, or None. Cleans up a state file left by a dead sandbox."""
+    state = _state()
+    data = state.read()
+    if not data:
+        return None
+    pid, port = data.get("pid"), data.get("port")
+    if not isinstance(pid, int) or not _alive(pid):
+        state.remove()  # stale: the process is gone
+        return None
+    health = _health(port)
+    if not health or health.get("pid") != pid:
+        return None
+    return SandboxInfo(pid=pid, port=port, region=data.get("region", settings.region()))
+
+
+def _log_tail(lines: int = 15) -> str:
+    try:
+        return "\n".join(_log_path().read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"
+
+
+def start(timeout: float = 60.0) -> SandboxInfo:
+    """Start the sandbox unless it already runs (idempotent), and return it."""
+    info = status()
+    if info:
+        return info
+    _stop_unresponsive()
+    port = settings.requested_port()
+    home = paths.sandbox_dir()
+    log = open(_log_path(), "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "iamlab.sandbox.server", "--home", str(home), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # not killed with the notebook kernel
+        cwd=str(paths.PROJECT_DIR),
+    )
+    log.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SandboxError(_explain_failed_start(port))
+        data = _state().read()
+        if data and data.get("pid") == process.pid:
+            info = status()
+            if info:
+                return info
+        time.sleep(0.05)
+    process.kill()
+    raise SandboxError(
+        f"The sandbox did not become ready within {timeout:.0f} s, so it was stopped.\n"
+        f"Its log ({_log_path()}) ends with:\n{_log_tail()}\n"
+        "Next step: run `python -m iamlab doctor`."
+    )
+
+
+def _explain_failed_start(port: int) -> str:
+    tail = _log_tail()
+    if "IAMLAB-ERROR: cannot listen" in tail:
+        return (
+            f"The sandbox could not listen on {settings.HOST}:{port}: another program already uses that port.\n"
+            "Next step: unset IAMLAB_SANDBOX_PORT to let the course pick a free port, "
+            "or choose another one, e.g. `export IAMLAB_SANDBOX_PORT=5055`."
+        )
+    return f"The sandbox process exited while starting. Its log ends with:\n{tail}\nNext step: run `python -m iamlab doctor`."
+
+
+def _stop_unresponsive() -> None:
+    """A sandbox whose process lives but does not answer is restarted, not waited on."""
+    data = _state().read()
+    if data and isinstance(data.get("pid"), int) and _alive(data["pid"]):
+        _terminate(data["pid"])
+    _state().remove()
+
+
+def _terminate(pid: int, grace: float = 5.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def stop() -> bool:
+    """Stop the sandbox; True if one was running."""
+    data = _state().read()
+    if not data or not isinstance(data.get("pid"), int) or not _alive(data["pid"]):
+        _state().remove()
+        return False
+    _terminate(data["pid"])
+    _state().remove()
+    return True
+
+
+def reset() -> SandboxInfo:
+    """Throw the account away and seed a fresh one (starts the sandbox if needed)."""
+    info = start()
+    request = urllib.request.Request(f"{info.endpoint}/iamlab/reset", method="POST", data=b"")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            json.loads(reply.read())
+    except (OSError, ValueError) as error:
+        raise SandboxError(f"The sandbox did not reset: {error}. Next step: `python -m iamlab sandbox stop`, then `start`.")
+    return info
+
+
+def learner_env(info: SandboxInfo) -> dict[str, str]:
+    """Environment that makes the AWS CLI and boto3 act as the learner, in the sandbox."""
+    return {
+        "AWS_ENDPOINT_URL": info.endpoint,
+        "AWS_ACCESS_KEY_ID": settings.LEARNER_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": settings.LEARNER_SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": info.region,
+        "AWS_REGION": info.region,
+    }
+
+
+def export_lines(variables: dict[str, str]) -> str:
+    import shlex
+
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
+    lines.append("unset AWS_SESSION_TOKEN AWS_PROFILE")
+    return "\n".join(lines)
+
+
+def require() -> SandboxInfo:
+    """The running sandbox, or an error that says how to start it."""
+    info = status()
+    if info is None:
+        raise SandboxError(
+            "The sandbox is not running (it may have been stopped, or the machine restarted).\n"
+            "Next step: run `python -m iamlab sandbox start` (or `iamlab.sandbox.start()` in a notebook)."
+        )
+    return info
+
+
+def session(info: SandboxInfo | None = None):
+    """A boto3 session acting as the learner in the sandbox."""
+    import boto3
+
+    info = info or require()
+    return SandboxSession(info, boto3.Session(
+        aws_access_key_id=settings.LEARNER_ACCESS_KEY_ID,
+        aws_secret_access_key=settings.LEARNER_SECRET_ACCESS_KEY,
+        region_name=info.region,
+    ))
+
+
+class SandboxSession:
+    """A boto3 session whose clients all talk to the sandbox endpoint."""
+
+    def __init__(self, info: SandboxInfo, boto_session):
+        self.info = info
+        self.boto = boto_session
+
+    def client(self, service: str, **kwargs):
+        kwargs.setdefault("endpoint_url", self.info.endpoint)
+        return self.boto.client(service, **kwargs)

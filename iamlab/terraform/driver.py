@@ -1,0 +1,208 @@
+"""Run Terraform on the learner's working copy, against the sandbox.
+
+Every command goes the same way:
+
+1. make sure the working copy exists (copied from ``tf/`` once);
+2. write the course's CLI config (provider from a mirror or the registry);
+3. make sure the sandbox runs, and write the override that points the AWS
+   provider at it;
+4. run ``terraform`` through python-terraform, streaming its output line by line
+   to a *sink* (``print`` in the CLI and in a notebook cell, an Output widget in
+   the editor), and raise ``TerraformFailed`` with an explanation on failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import python_terraform
+from python_terraform import IsFlagged
+
+from .. import sandbox
+from . import cliconfig, override, workspace
+from .explain import error_blocks, explain
+
+Sink = Callable[[str], None]
+
+
+def print_sink(line: str) -> None:
+    print(line, end="" if line.endswith("\n") else "\n", flush=True)
+
+
+class TerraformFailed(RuntimeError):
+    """A Terraform command failed. ``str()`` is the learner-facing explanation."""
+
+    def __init__(self, command: str, returncode: int, explanation: str, error: str, stdout: str = ""):
+        self.command, self.returncode = command, returncode
+        self.explanation, self.error, self.stdout = explanation, error, stdout
+        super().__init__(f"`terraform {command}` failed.\n{explanation}\n\n{error}")
+
+
+class TerraformBusy(RuntimeError):
+    """A second command while one runs: refused, and nothing is harmed."""
+
+
+@dataclass
+class Result:
+    command: str
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    summary: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.summary.get(k) for k in ("add", "change", "destroy"))
+
+
+_SUMMARY = re.compile(
+    r"(?:Plan|Apply complete! Resources|Destroy complete! Resources): "
+    r"(?:(\d+) (?:to )?(?:add|added)(?:, (\d+) (?:to )?(?:change|changed))?(?:, (\d+) (?:to )?(?:destroy|destroyed))?"
+    r"|(\d+) destroyed)"
+)
+
+
+def summarize(stdout: str) -> dict[str, int]:
+    """Counts from Terraform's closing line ("Plan: 3 to add, 0 to change, 0 to destroy.")."""
+    if "No changes." in stdout:
+        return {"add": 0, "change": 0, "destroy": 0}
+    match = None
+    for match in _SUMMARY.finditer(stdout):
+        pass
+    if not match:
+        return {}
+    if match.group(4) is not None:
+        return {"add": 0, "change": 0, "destroy": int(match.group(4))}
+    return {"add": int(match.group(1) or 0), "change": int(match.group(2) or 0), "destroy": int(match.group(3) or 0)}
+
+
+class CourseTerraform(python_terraform.Terraform):
+    """python-terraform, with the course's environment and live, line-by-line output.
+
+    python-terraform builds the command line (its flag conventions, ``apply`` with
+    ``skip_plan``); this ``cmd`` runs it with our environment and streams it.
+    """
+
+    def __init__(self, working_dir: Path, env: dict[str, str], sink: Sink):
+        super().__init__(working_dir=str(working_dir))
+        self.env, self.sink = env, sink
+
+    def cmd(self, cmd, *args, **kwargs):
+        kwargs.pop("capture_output", None)
+        kwargs.pop("synchronous", None)
+        argv = self.generate_cmd_string(cmd, *args, **kwargs)
+        process = subprocess.Popen(
+            argv, cwd=self.working_dir, env=self.env, text=True, bufsize=1,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        )
+        err_lines: list[str] = []
+
+        def pump_stderr():
+            for line in process.stderr:
+                err_lines.append(line)
+                self.sink(line)
+
+        reader = threading.Thread(target=pump_stderr, daemon=True)
+        reader.start()
+        out_lines = []
+        for line in process.stdout:
+            out_lines.append(line)
+            self.sink(line)
+        returncode = process.wait()
+        reader.join()
+        self.temp_var_files.clean_up()
+        if returncode == 0:
+            self.read_state_file()
+        return returncode, "".join(out_lines), "".join(err_lines)
+
+
+_busy: dict[Path, float] = {}
+_busy_lock = threading.Lock()
+
+
+class Driver:
+    """The course's Terraform, on the learner's working copy, in the sandbox."""
+
+    def __init__(self, sink: Sink = print_sink, directory: Path | None = None):
+        self.sink = sink
+        self.directory = Path(directory) if directory else workspace.ensure()
+
+    # -- environment -----------------------------------------------------
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no real credentials leak in
+        env.update(
+            TF_CLI_CONFIG_FILE=str(cliconfig.write_cli_config()),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            CHECKPOINT_DISABLE="1",  # no version check against hashicorp.com
+        )
+        env.pop("TF_PLUGIN_CACHE_DIR", None)  # the CLI config sets the cache
+        return env
+
+    def prepare(self) -> sandbox.SandboxInfo:
+        info = sandbox.start()
+        override.write(self.directory, info.endpoint, info.region)
+        return info
+
+    def terraform(self) -> CourseTerraform:
+        return CourseTerraform(self.directory, self.environment(), self.sink)
+
+    def needs_init(self) -> bool:
+        return not (self.directory / ".terraform.lock.hcl").exists() or not (self.directory / ".terraform" / "providers").is_dir()
+
+    # -- commands ----------------------------------------------------------
+    def _run(self, name: str, call: Callable[[CourseTerraform], tuple], ok_codes=(0,)) -> Result:
+        with _busy_lock:
+            if self.directory in _busy:
+                started = time.strftime("%H:%M:%S", time.localtime(_busy[self.directory]))
+                raise TerraformBusy(
+                    f"Terraform is already running in {self.directory} (started {started}). "
+                    "Wait for it to finish; nothing was started twice."
+                )
+            _busy[self.directory] = time.time()
+        try:
+            self.prepare()
+            if name != "init" and self.needs_init():
+                self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,))
+            return self._call(name, call, ok_codes)
+        finally:
+            with _busy_lock:
+                _busy.pop(self.directory, None)
+
+    def _call(self, name: str, call, ok_codes) -> Result:
+        started = time.perf_counter()
+        returncode, out, err = call(self.terraform())
+        result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
+        if returncode not in ok_codes:
+            raise TerraformFailed(name, returncode, explain(result.stdout, result.stderr), error_blocks(result.stderr or result.stdout), result.stdout)
+        return result
+
+    def init(self) -> Result:
+        return self._run("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged))
+
+    def plan(self) -> Result:
+        # -detailed-exitcode: 0 = no changes, 2 = changes; both are success.
+        return self._run("plan", lambda tf: tf.plan(), ok_codes=(0, 2))
+
+    def apply(self) -> Result:
+        return self._run("apply", lambda tf: tf.apply(skip_plan=True))
+
+    def destroy(self) -> Result:
+        # python-terraform's destroy() sends -force, which Terraform 1.x rejects.
+        return self._run("destroy", lambda tf: tf.cmd("destroy", auto_approve=IsFlagged, no_color=IsFlagged, input=False))
+
+    def outputs(self) -> dict[str, object]:
+        """Terraform outputs as plain values (``terraform output -json``)."""
+        quiet = Driver(sink=lambda line: None, directory=self.directory)
+        result = quiet._run("output", lambda tf: tf.cmd("output", json=IsFlagged))
+        import json
+
+        return {name: item["value"] for name, item in json.loads(result.stdout or "{}").items()}

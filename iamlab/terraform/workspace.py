@@ -1,0 +1,58 @@
+"""The learner's working copy of the course Terraform.
+
+The learner never edits ``tf/`` itself: the first command copies it into the course
+home (``workspace/tf`` by default), and all editing and applying happens there. A
+reset puts a fresh copy back and keeps the old one in ``backups/``, so no edit is
+ever lost.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from .. import paths
+
+# Files that are the course's, not the learner's: not copied from tf/, not backed up.
+GENERATED = (".terraform", ".terraform.lock.hcl", "iamlab_sandbox_override.tf")
+
+
+def ensure() -> Path:
+    """The working copy, created from ``tf/`` on first use."""
+    target = paths.working_copy_dir()
+    if not target.exists():
+        shutil.copytree(paths.course_tf_dir(), target, ignore=shutil.ignore_patterns(*GENERATED, "*.tfstate*"))
+    return target
+
+
+def reset(keep_state: bool = True) -> Path | None:
+    """Restore the course's ``tf/`` and return where the learner's edits were saved.
+
+    The Terraform state stays (``keep_state``) so Terraform still knows what it
+    created in the account; the next apply brings the account back in line.
+    """
+    target = paths.working_copy_dir()
+    backup = None
+    if target.exists():
+        backup = paths.backups_dir() / time.strftime("tf-%Y%m%d-%H%M%S")
+        n = 1
+        while backup.exists():
+            backup = backup.with_name(f"{backup.name.split('.')[0]}.{n}")
+            n += 1
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(target, backup, ignore=shutil.ignore_patterns(*GENERATED))
+        keep = [p for p in target.iterdir() if keep_state and (p.name.startswith("terraform.tfstate") or p.name in GENERATED)]
+        for path in target.iterdir():
+            if path in keep:
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    target.mkdir(parents=True, exist_ok=True)
+    for source in paths.course_tf_dir().iterdir():
+        if source.name in GENERATED or source.name.startswith("terraform.tfstate"):
+            continue
+        if source.is_dir():
+            shutil.copytree(source, target / source.name)
+        else:
+            shutil.copy2(source, target / source.name)
+    return backup
