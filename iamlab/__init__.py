@@ -9,3 +9,10 @@ The flow of data through the package, one direction only:
 """
 
 __version__ = "0.1.0"
+
+
+def start():
+    """Start the course in a notebook: ``lab = iamlab.start()``."""
+    from .lab import start as _start
+
+    return _start()

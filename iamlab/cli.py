@@ -1,0 +1,105 @@
+"""The course's command line: `python -m iamlab --help`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import sandbox
+
+
+def _sandbox(args) -> int:
+    if args.action == "start":
+        info = sandbox.start()
+        print(f"The sandbox runs (pid {info.pid}, region {info.region}). Endpoint:")
+        print(info.endpoint)
+    elif args.action == "status":
+        info = sandbox.status()
+        if not info:
+            print("The sandbox is not running. Start it with: python -m iamlab sandbox start")
+            return 1
+        print(f"running at {info.endpoint} (pid {info.pid}, region {info.region})")
+    elif args.action == "stop":
+        print("The sandbox stopped." if sandbox.stop() else "The sandbox was not running.")
+    elif args.action == "reset":
+        info = sandbox.reset()
+        print("The sandbox account is fresh again: two repositories (flask_app, reports_app), no role, no instance.")
+        print(info.endpoint)
+    elif args.action == "env":
+        print(sandbox.export_lines(sandbox.learner_env(sandbox.require())))
+    return 0
+
+
+def _terraform(args) -> int:
+    from .terraform import Driver
+
+    driver = Driver()
+    result = getattr(driver, args.command)()
+    if args.command == "plan":
+        counts = result.summary
+        print(f"\nIn short: {counts.get('add', 0)} to add, {counts.get('change', 0)} to change, "
+              f"{counts.get('destroy', 0)} to destroy.")
+    return 0
+
+
+def _reset(args) -> int:
+    from .terraform import workspace
+
+    backup = workspace.reset()
+    print(f"Your working copy is the course's tf/ again: {workspace.paths.working_copy_dir()}")
+    if backup:
+        print(f"Your previous files are kept in {backup}")
+    return 0
+
+
+def _doctor(args) -> int:
+    from . import doctor
+
+    checks = doctor.run_checks()
+    print(doctor.report(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _output(args) -> int:
+    from .terraform import Driver
+
+    print(json.dumps(Driver().outputs(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m iamlab", description="Learn AWS IAM with real Terraform, on a local AWS sandbox.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    box = commands.add_parser("sandbox", help="the local AWS account")
+    box.add_argument("action", choices=["start", "status", "stop", "reset", "env"])
+    box.set_defaults(run=_sandbox)
+
+    for name, text in (("init", "terraform init in your working copy"),
+                       ("plan", "show what apply would change"),
+                       ("apply", "create or update the lesson's resources"),
+                       ("destroy", "delete everything Terraform created")):
+        commands.add_parser(name, help=text).set_defaults(run=_terraform)
+    commands.add_parser("output", help="Terraform outputs as JSON").set_defaults(run=_output)
+    commands.add_parser("reset", help="restore tf/ into your working copy (your edits are backed up)").set_defaults(run=_reset)
+    commands.add_parser("doctor", help="check terraform, the provider source and the sandbox").set_defaults(run=_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .sandbox import SandboxError
+    from .terraform import TerraformBusy, TerraformFailed
+    from .terraform.cliconfig import MirrorError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except TerraformFailed as error:
+        print(f"\n✘ {error}", file=sys.stderr)
+        return 1
+    except (SandboxError, TerraformBusy, MirrorError, ValueError) as error:
+        print(f"✘ {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

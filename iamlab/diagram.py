@@ -1,0 +1,85 @@
+"""The picture of who can do what: instance -> profile -> role -> policies -> repositories.
+
+One model (``AccessPicture``) and one renderer (graphviz), used twice: live in the
+notebooks (drawn from Terraform state and the account) and for the static figures
+in ``images/`` (drawn from example pictures by ``images/make_images.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import graphviz
+
+COLOURS = {
+    "instance": "#fde2c8",
+    "profile": "#fff3b0",
+    "role": "#c9e4ff",
+    "trust": "#e8e8e8",
+    "policy": "#d7f5d0",
+    "deny": "#ffd0d0",
+    "repo": "#f0e0ff",
+}
+
+
+@dataclass
+class PolicyNode:
+    name: str
+    kind: str  # "AWS managed", "customer managed", "inline", "repository policy"
+    reaches: list[str] = field(default_factory=list)  # repository names, or ["*"] for all
+    actions: list[str] = field(default_factory=list)
+    denies: bool = False
+
+
+@dataclass
+class AccessPicture:
+    instance: str | None = None
+    profile: str | None = None
+    role: str | None = None
+    trusted: list[str] = field(default_factory=list)  # who may assume the role
+    policies: list[PolicyNode] = field(default_factory=list)
+    repositories: list[str] = field(default_factory=list)
+
+
+def _box(graph, node_id: str, label: str, colour: str, shape: str = "box") -> None:
+    graph.node(node_id, label, shape=shape, style="rounded,filled", fillcolor=colour, fontname="Helvetica")
+
+
+def _short_actions(actions: list[str], limit: int = 4) -> str:
+    shown = [a.split(":", 1)[-1] for a in actions[:limit]]
+    more = len(actions) - limit
+    return "\\n".join(shown + ([f"+{more} more"] if more > 0 else []))
+
+
+def render(picture: AccessPicture, title: str = "") -> graphviz.Digraph:
+    graph = graphviz.Digraph("access", graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": title,
+                                                   "labelloc": "t", "bgcolor": "white"},
+                             edge_attr={"fontname": "Helvetica", "fontsize": "10"})
+    if picture.instance:
+        _box(graph, "instance", f"EC2 instance\\n{picture.instance}", COLOURS["instance"])
+    if picture.profile:
+        _box(graph, "profile", f"instance profile\\n{picture.profile}", COLOURS["profile"])
+        if picture.instance:
+            graph.edge("instance", "profile", label="wears")
+    if picture.role:
+        _box(graph, "role", f"IAM role (the keycard)\\n{picture.role}", COLOURS["role"])
+        if picture.profile:
+            graph.edge("profile", "role", label="holds")
+        for i, principal in enumerate(picture.trusted):
+            _box(graph, f"trust{i}", f"trusted to assume it:\\n{principal}", COLOURS["trust"], shape="note")
+            graph.edge(f"trust{i}", "role", label="sts:AssumeRole", style="dashed")
+    for i, policy in enumerate(picture.policies):
+        node = f"policy{i}"
+        colour = COLOURS["deny"] if policy.denies else COLOURS["policy"]
+        actions = f"\\n{_short_actions(policy.actions)}" if policy.actions else ""
+        _box(graph, node, f"{policy.kind} policy\\n{policy.name}{actions}", colour, shape="component")
+        if policy.kind != "repository policy" and picture.role:
+            graph.edge("role", node, label="attached")
+    for repo in picture.repositories:
+        _box(graph, f"repo_{repo}", f"ECR repository\\n{repo}", COLOURS["repo"], shape="cylinder")
+    for i, policy in enumerate(picture.policies):
+        targets = picture.repositories if "*" in policy.reaches else [r for r in policy.reaches if r in picture.repositories]
+        for repo in targets:
+            graph.edge(f"policy{i}", f"repo_{repo}", label="denies" if policy.denies else "allows",
+                       color="#c0392b" if policy.denies else "#2e7d32")
+    return graph

@@ -1,0 +1,101 @@
+"""`python -m iamlab doctor`: is this machine ready for the course? If not, how to fix it.
+
+Each check returns a ``Check``: a name, whether it passed, what was found and,
+when it failed, the next step.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import urllib.request
+from dataclasses import dataclass
+
+from . import sandbox
+from .terraform import cliconfig
+
+MIN_TERRAFORM = (1, 5)
+REGISTRY_URL = "https://registry.terraform.io/v1/providers/hashicorp/aws/versions"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def check_terraform() -> Check:
+    binary = shutil.which("terraform")
+    if not binary:
+        return Check(
+            "terraform", False, "No `terraform` program on PATH.",
+            "Install Terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install) "
+            "and make sure `terraform version` works in a terminal; then run the doctor again.",
+        )
+    try:
+        text = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=30,
+                              env={"CHECKPOINT_DISABLE": "1", "PATH": ""}).stdout
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return Check("terraform", False, f"{binary} does not run: {error}", "Reinstall Terraform.")
+    match = re.search(r"Terraform v(\d+)\.(\d+)\.(\d+)", text)
+    if not match:
+        return Check("terraform", False, f"{binary} printed no version.", "Reinstall Terraform.")
+    version = tuple(int(x) for x in match.groups())
+    if version[:2] < MIN_TERRAFORM:
+        return Check("terraform", False, f"Terraform {'.'.join(map(str, version))} is too old.",
+                     "Install Terraform 1.5 or newer.")
+    return Check("terraform", True, f"Terraform {'.'.join(map(str, version))} at {binary}")
+
+
+def registry_reachable(url: str = REGISTRY_URL, timeout: float = 5.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def check_provider_source(registry_url: str = REGISTRY_URL) -> Check:
+    try:
+        source = cliconfig.find_provider_source()
+    except cliconfig.MirrorError as error:
+        return Check("AWS provider", False, str(error).splitlines()[0], str(error).splitlines()[-1])
+    if source.kind == "mirror":
+        return Check("AWS provider", True, source.describe())
+    if registry_reachable(registry_url):
+        return Check("AWS provider", True, source.describe() + ", reachable")
+    return Check(
+        "AWS provider", False,
+        "No local mirror of hashicorp/aws was found, and the Terraform registry cannot be reached from here.",
+        "Connect to the internet, or point IAMLAB_PROVIDER_MIRROR at a filesystem mirror made with "
+        "`terraform providers mirror DIR` on a connected machine.",
+    )
+
+
+def check_sandbox() -> Check:
+    try:
+        info = sandbox.status()
+        started = False
+        if info is None:
+            info, started = sandbox.start(), True
+    except (sandbox.SandboxError, ValueError) as error:
+        return Check("sandbox", False, str(error).splitlines()[0], "\n".join(str(error).splitlines()[1:]) or
+                     "Run `python -m iamlab sandbox start` and read its message.")
+    return Check("sandbox", True, f"{'started' if started else 'running'} at {info.endpoint} (pid {info.pid})")
+
+
+def run_checks() -> list[Check]:
+    return [check_terraform(), check_provider_source(), check_sandbox()]
+
+
+def report(checks: list[Check]) -> str:
+    lines = []
+    for check in checks:
+        lines.append(f"{'✔' if check.ok else '✘'} {check.name}: {check.detail}")
+        if not check.ok and check.fix:
+            lines.extend("    fix: " + line if i == 0 else "         " + line for i, line in enumerate(check.fix.splitlines()))
+    verdict = "Everything is ready." if all(c.ok for c in checks) else "Fix the items marked ✘, then run the doctor again."
+    return "\n".join(lines + ["", verdict])

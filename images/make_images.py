@@ -1,0 +1,46 @@
+"""Regenerate the lesson figures in images/ from the pictures described here.
+
+    python images/make_images.py
+
+Each figure is drawn by the same code that draws the live diagram in the
+notebooks (iamlab.diagram), so the lessons and the notebooks look alike.
+The .svg files are outputs: edit this file, not them.
+"""
+
+from pathlib import Path
+
+from iamlab.diagram import AccessPicture, PolicyNode, render
+
+HERE = Path(__file__).resolve().parent
+REPOS = ["flask_app", "reports_app"]
+PULL = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
+READ_ONLY = PULL + ["ecr:DescribeRepositories", "ecr:ListImages", "ecr:DescribeImages", "ecr:GetRepositoryPolicy"]
+
+FIGURES = {
+    "00-course-map": (
+        "What you will build",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+                      [PolicyNode("ecr_custom_read_only", "customer managed", ["flask_app"], PULL)], REPOS),
+    ),
+    "01-keycard": (
+        "The keycard: a role EC2 may assume, worn through an instance profile",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"], [], []),
+    ),
+    "02-managed-policy": (
+        "An AWS managed policy opens every repository for reading",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+                      [PolicyNode("AmazonEC2ContainerRegistryReadOnly", "AWS managed", ["*"], READ_ONLY)], REPOS),
+    ),
+}
+
+
+def main() -> None:
+    for name, (title, picture) in FIGURES.items():
+        graph = render(picture, title)
+        (HERE / f"{name}.svg").write_text(graph.pipe(format="svg", encoding="utf-8"))
+        (HERE / f"{name}.gv").write_text(graph.source)
+        print(f"images/{name}.svg")
+
+
+if __name__ == "__main__":
+    main()
