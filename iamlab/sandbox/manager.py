@@ -46,6 +46,11 @@ def _log_path():
 
 
 def _alive(pid: int) -> bool:
+    try:  # if we started it, an exited sandbox is a zombie until reaped
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: another shell or kernel started it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

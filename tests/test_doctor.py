@@ -1,0 +1,37 @@
+"""`doctor` finds what is missing and says how to fix it."""
+
+from __future__ import annotations
+
+from iamlab import doctor
+
+from .conftest import run_cli
+
+
+def test_missing_terraform_is_explained_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no terraform here
+    check = doctor.check_terraform()
+    assert not check.ok
+    assert "No `terraform` program on PATH" in check.detail
+    assert "Install Terraform" in check.fix
+
+
+def test_missing_provider_source_is_explained_with_the_fix(monkeypatch):
+    monkeypatch.delenv("IAMLAB_PROVIDER_MIRROR", raising=False)
+    monkeypatch.setattr(doctor.cliconfig, "USUAL_MIRRORS", ())
+    check = doctor.check_provider_source(registry_url="http://127.0.0.1:9/unreachable")
+    assert not check.ok
+    assert "IAMLAB_PROVIDER_MIRROR" in check.fix and "terraform providers mirror" in check.fix
+
+
+def test_doctor_cli_reports_every_check_and_fails_when_one_fails(course_home, tmp_path):
+    result = run_cli("doctor", env={"IAMLAB_PROVIDER_MIRROR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "✔ terraform" in result.stdout
+    assert "✘ AWS provider" in result.stdout and "fix:" in result.stdout
+    assert "✔ sandbox" in result.stdout
+
+
+def test_doctor_passes_on_this_machine(course_home):
+    result = run_cli("doctor")
+    assert result.returncode == 0, result.stdout
+    assert "Everything is ready." in result.stdout

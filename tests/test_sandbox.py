@@ -1,0 +1,171 @@
+"""The sandbox's lifecycle: start, find again, stop, reset, and what goes wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+
+import boto3
+import pytest
+
+from iamlab import sandbox
+from iamlab.sandbox.state import StateFile
+
+from .conftest import run_cli
+
+
+def test_start_is_idempotent_and_binds_loopback_only(course_home):
+    first = sandbox.start()
+    again = sandbox.start()
+    assert again.pid == first.pid and again.port == first.port
+    assert first.endpoint.startswith("http://127.0.0.1:")
+    state = json.loads((course_home / ".sandbox" / "state.json").read_text())
+    assert state["pid"] == first.pid
+    assert oct((course_home / ".sandbox" / "state.json").stat().st_mode)[-3:] == "600"
+
+
+def test_seeded_account_has_the_lessons_starting_point(course_home):
+    ecr = sandbox.session(sandbox.start()).client("ecr")
+    repos = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
+    assert repos == {"flask_app", "reports_app"}
+    for name in repos:
+        [image] = ecr.batch_get_image(repositoryName=name, imageIds=[{"imageTag": "latest"}])["images"]
+        manifest = json.loads(image["imageManifest"])
+        assert manifest["schemaVersion"] == 2 and len(manifest["layers"]) == 1
+
+
+def test_aws_managed_policy_has_its_real_document(course_home):
+    iam = sandbox.session(sandbox.start()).client("iam")
+    arn = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    [statement] = document["Statement"]
+    assert statement["Resource"] == "*"
+    assert "ecr:GetDownloadUrlForLayer" in statement["Action"]
+
+
+def test_reset_gives_a_fresh_seeded_account(course_home):
+    info = sandbox.start()
+    iam = sandbox.session(info).client("iam")
+    iam.create_role(RoleName="leftover", AssumeRolePolicyDocument="{}")
+    sandbox.reset()
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
+    assert len(sandbox.session(info).client("ecr").describe_repositories()["repositories"]) == 2
+
+
+def test_status_and_stop(course_home):
+    assert sandbox.status() is None
+    info = sandbox.start()
+    assert sandbox.status() == info
+    assert sandbox.stop() is True
+    assert sandbox.status() is None
+    assert sandbox.stop() is False
+    assert not (course_home / ".sandbox" / "state.json").exists()
+
+
+def test_stale_state_file_is_cleaned_up(course_home):
+    from iamlab import paths
+
+    StateFile(paths.sandbox_dir()).write(pid=2**22 + 12345, port=1, region="us-east-1")
+    assert sandbox.status() is None
+    assert not (course_home / ".sandbox" / "state.json").exists()
+    assert sandbox.start().pid != 2**22 + 12345
+
+
+def test_a_dead_sandbox_is_restarted_transparently(course_home):
+    first = sandbox.start()
+    os.kill(first.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    second = sandbox.start()
+    assert second.pid != first.pid
+    assert sandbox.session(second).client("ecr").describe_repositories()["repositories"]
+
+
+def test_a_hung_sandbox_is_replaced_not_waited_on(course_home):
+    first = sandbox.start()
+    os.kill(first.pid, signal.SIGSTOP)  # alive, but answers nothing
+    try:
+        started = time.monotonic()
+        second = sandbox.start()
+        assert second.pid != first.pid
+        assert time.monotonic() - started < 60  # bounded, never a hang
+    finally:
+        try:
+            os.kill(first.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_port_in_use_gives_a_clear_message(course_home, monkeypatch):
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    monkeypatch.setenv("IAMLAB_SANDBOX_PORT", str(blocker.getsockname()[1]))
+    try:
+        with pytest.raises(sandbox.SandboxError) as error:
+            sandbox.start()
+    finally:
+        blocker.close()
+    message = str(error.value)
+    assert "already uses that port" in message and "IAMLAB_SANDBOX_PORT" in message
+
+
+def test_bad_port_setting_is_explained(course_home, monkeypatch):
+    monkeypatch.setenv("IAMLAB_SANDBOX_PORT", "fifty")
+    result = run_cli("sandbox", "start")
+    assert result.returncode == 1
+    assert "IAMLAB_SANDBOX_PORT must be a port number" in result.stderr
+
+
+def test_require_says_how_to_start(course_home):
+    with pytest.raises(sandbox.SandboxError, match="python -m iamlab sandbox start"):
+        sandbox.require()
+
+
+def test_cli_start_status_env_stop(course_home):
+    assert run_cli("sandbox", "status").returncode == 1
+    started = run_cli("sandbox", "start")
+    assert started.returncode == 0
+    endpoint = started.stdout.strip().splitlines()[-1]
+    assert endpoint.startswith("http://127.0.0.1:")
+    assert run_cli("sandbox", "status").returncode == 0
+
+    # `eval "$(python -m iamlab sandbox env)"` makes the AWS CLI talk to the sandbox as the learner.
+    script = f'eval "$({shlex.quote(os.sys.executable)} -m iamlab sandbox env)" && aws ecr describe-repositories --output json'
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    listed = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert {r["repositoryName"] for r in json.loads(listed.stdout)["repositories"]} == {"flask_app", "reports_app"}
+
+    assert run_cli("sandbox", "stop").returncode == 0
+    assert run_cli("sandbox", "status").returncode == 1
+
+
+def test_env_lines_point_at_the_sandbox(course_home):
+    info = sandbox.start()
+    variables = sandbox.learner_env(info)
+    assert variables["AWS_ENDPOINT_URL"] == info.endpoint
+    client = boto3.client("sts", endpoint_url=variables["AWS_ENDPOINT_URL"], region_name=variables["AWS_DEFAULT_REGION"],
+                          aws_access_key_id=variables["AWS_ACCESS_KEY_ID"], aws_secret_access_key=variables["AWS_SECRET_ACCESS_KEY"])
+    assert client.get_caller_identity()["Account"] == sandbox.ACCOUNT_ID
+
+
+def test_two_homes_get_two_isolated_sandboxes(tmp_path, monkeypatch):
+    infos = []
+    for name in ("alice", "bob"):
+        monkeypatch.setenv("IAMLAB_HOME", str(tmp_path / name))
+        infos.append(sandbox.start())
+    try:
+        alice, bob = infos
+        assert alice.port != bob.port
+        sandbox.session(alice).client("iam").create_role(RoleName="alices-role", AssumeRolePolicyDocument="{}")
+        assert sandbox.session(bob).client("iam").list_roles()["Roles"] == []
+    finally:
+        for name in ("alice", "bob"):
+            monkeypatch.setenv("IAMLAB_HOME", str(tmp_path / name))
+            sandbox.stop()

@@ -1,0 +1,115 @@
+"""Real `terraform` against a real sandbox: the lesson's resources appear, and failures explain."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from iamlab import sandbox
+from iamlab.terraform import Driver, TerraformBusy, TerraformFailed, driver as driver_module
+
+from .conftest import run_cli
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory):
+    """A home of this module's own, with tf/ applied once (lines streamed as they came)."""
+    previous = os.environ.get("IAMLAB_HOME")
+    os.environ["IAMLAB_HOME"] = str(tmp_path_factory.mktemp("tf-home"))
+    lines: list[str] = []
+    try:
+        tf = Driver(sink=lines.append)
+        result = tf.apply()
+        yield tf, result, lines
+    finally:
+        sandbox.stop()
+        os.environ["IAMLAB_HOME"] = previous
+
+
+def test_apply_creates_role_profile_instance_and_attachment(applied):
+    tf, result, lines = applied
+    assert result.summary == {"add": 4, "change": 0, "destroy": 0}
+    assert any("aws_instance.ec2_instance: Creation complete" in line for line in lines)  # streamed
+    out = tf.outputs()
+    iam = sandbox.session().client("iam")
+    role = iam.get_role(RoleName="ec2-ecr-role")["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    profile = iam.get_instance_profile(InstanceProfileName="ec2-ecr-instance-profile")["InstanceProfile"]
+    assert [r["RoleName"] for r in profile["Roles"]] == ["ec2-ecr-role"]
+    attached = iam.list_attached_role_policies(RoleName="ec2-ecr-role")["AttachedPolicies"]
+    assert [a["PolicyArn"] for a in attached] == ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"]
+    [reservation] = sandbox.session().client("ec2").describe_instances(InstanceIds=[out["instance_id"]])["Reservations"]
+    instance = reservation["Instances"][0]
+    assert instance["InstanceType"] == "t2.micro"
+    assert instance["IamInstanceProfile"]["Arn"] == profile["Arn"]
+    assert {"Key": "course", "Value": "iamlab"} in instance["Tags"]
+    assert out["pull_repository_arn"] == "arn:aws:ecr:us-east-1:123456789012:repository/flask_app"
+
+
+def test_second_apply_changes_nothing(applied):
+    tf, _, _ = applied
+    assert tf.apply().summary == {"add": 0, "change": 0, "destroy": 0}
+
+
+def test_plan_reports_an_edit_in_plain_numbers(applied):
+    tf, _, _ = applied
+    main = tf.directory / "main.tf"
+    original = main.read_text()
+    main.write_text(original.replace('Name = "iamlab-ec2-instance"', 'Name = "renamed"'))
+    try:
+        result = tf.plan()
+        assert result.returncode == 2 and result.summary == {"add": 0, "change": 1, "destroy": 0}
+    finally:
+        main.write_text(original)
+
+
+def test_a_broken_configuration_fails_with_an_explanation_and_state_intact(applied):
+    tf, _, _ = applied
+    main = tf.directory / "main.tf"
+    original = main.read_text()
+    state_before = (tf.directory / "terraform.tfstate").read_bytes()
+    main.write_text(original.replace("aws_iam_instance_profile.ec2_profile.name", "aws_iam_instance_profile.ec2_iam_profile.name"))
+    try:
+        with pytest.raises(TerraformFailed) as failure:
+            tf.apply()
+    finally:
+        main.write_text(original)
+    assert "not declared" in failure.value.explanation
+    assert "Reference to undeclared resource" in failure.value.error and "main.tf line" in failure.value.error
+    assert (tf.directory / "terraform.tfstate").read_bytes() == state_before
+
+
+def test_a_second_command_while_one_runs_is_refused_harmlessly(applied):
+    tf, _, _ = applied
+    driver_module._busy[tf.directory] = time.time()
+    try:
+        with pytest.raises(TerraformBusy, match="already running"):
+            tf.apply()
+    finally:
+        driver_module._busy.pop(tf.directory, None)
+    assert tf.plan().returncode == 0
+
+
+def test_learner_files_stay_valid_for_real_aws(applied):
+    tf, _, _ = applied
+    for name in ("terraform.tf", "main.tf", "variables.tf", "outputs.tf"):
+        text = (tf.directory / name).read_text()
+        assert "127.0.0.1" not in text and "access_key" not in text
+
+
+def test_cli_apply_then_destroy_leaves_nothing(applied):
+    result = run_cli("apply")
+    assert result.returncode == 0, result.stderr
+    assert "No changes." in result.stdout
+    destroyed = run_cli("destroy")
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert "Destroy complete! Resources: 4 destroyed." in destroyed.stdout
+    iam = sandbox.session().client("iam")
+    assert iam.list_roles()["Roles"] == [] and iam.list_instance_profiles()["InstanceProfiles"] == []
+    reservations = sandbox.session().client("ec2").describe_instances()["Reservations"]
+    states = {i["State"]["Name"] for r in reservations for i in r["Instances"]}
+    assert states <= {"terminated", "shutting-down"}
