@@ -1,0 +1,49 @@
+"""The request context: the facts about a request that conditions can test.
+
+Keys are case-insensitive (``aws:SourceIp`` is ``aws:sourceip``); every value is
+kept as a list of strings, because some keys (tags, ``aws:TagKeys``) carry many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+
+class Context:
+    def __init__(self, values: Mapping[str, object] | None = None):
+        self._values: dict[str, tuple[str, list[str]]] = {}
+        for key, value in (values or {}).items():
+            self[key] = value
+
+    def __setitem__(self, key: str, value) -> None:
+        if isinstance(value, (list, tuple, set, frozenset)):
+            items = [_text(v) for v in value]
+        else:
+            items = [_text(value)]
+        self._values[key.lower()] = (key, items)
+
+    def get(self, key: str) -> list[str] | None:
+        found = self._values.get(key.lower())
+        return found[1] if found else None
+
+    def __contains__(self, key: str) -> bool:
+        return key.lower() in self._values
+
+    def keys(self) -> Iterable[str]:
+        return [original for original, _ in self._values.values()]
+
+    def with_values(self, extra: Mapping[str, object]) -> "Context":
+        merged = Context()
+        merged._values = dict(self._values)
+        for key, value in extra.items():
+            merged[key] = value
+        return merged
+
+    def __repr__(self) -> str:
+        return f"Context({ {k: v for k, v in self._values.values()} })"
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

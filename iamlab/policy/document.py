@@ -1,0 +1,149 @@
+"""A policy document, read once into statements that know where they came from.
+
+The simulator reports which statements decided a request, with their position
+(line and column) in the policy text, so the learner can find them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .matching import as_list
+
+
+class PolicyError(ValueError):
+    """The document is not a policy the engine can evaluate; the message says why."""
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+    def as_aws(self) -> dict:
+        return {"Line": self.line, "Column": self.column}
+
+
+@dataclass(frozen=True)
+class Statement:
+    effect: str  # "Allow" | "Deny"
+    actions: tuple[str, ...] | None
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...] | None
+    not_resources: tuple[str, ...] | None
+    principal: object | None
+    not_principal: object | None
+    condition: dict | None
+    sid: str | None
+    source_id: str
+    source_type: str
+    start: Position
+    end: Position
+
+    @property
+    def is_deny(self) -> bool:
+        return self.effect == "Deny"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy and where it comes from, in the simulator's words.
+
+    ``source_type``: ``role`` (inline), ``aws-managed``, ``user-managed``
+    (customer managed), ``resource`` (e.g. an ECR repository policy), or
+    ``IAM Policy`` (a policy handed to SimulateCustomPolicy).
+    """
+
+    source_id: str
+    source_type: str
+    text: str
+    statements: tuple[Statement, ...] = field(default=())
+
+    @property
+    def is_resource_based(self) -> bool:
+        return self.source_type == "resource"
+
+
+def _statement_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of each statement object in the JSON text, in order."""
+    decoder = json.JSONDecoder()
+    start = text.find('"Statement"')
+    if start < 0:
+        return []
+    i = text.index(":", start) + 1
+    while text[i].isspace():
+        i += 1
+    if text[i] == "{":
+        _, end = decoder.raw_decode(text, i)
+        return [(i, end)]
+    spans, i = [], i + 1
+    while True:
+        while text[i].isspace() or text[i] == ",":
+            i += 1
+        if text[i] == "]":
+            return spans
+        _, end = decoder.raw_decode(text, i)
+        spans.append((i, end))
+        i = end
+
+
+def _position(text: str, offset: int) -> Position:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Position(line, column)
+
+
+def _strings(value, element: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = as_list(value)
+    if not items or not all(isinstance(v, str) for v in items):
+        raise PolicyError(f"{element} must be a string or a list of strings.")
+    return tuple(items)
+
+
+def parse(document, source_id: str = "PolicyInputList.1", source_type: str = "IAM Policy") -> Policy:
+    """Read a policy (JSON text or dict). Raises ``PolicyError`` with a readable reason."""
+    if isinstance(document, (dict, list)):
+        text = json.dumps(document, indent=2)
+    else:
+        text = str(document)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PolicyError(f"The policy is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.") from None
+    if not isinstance(data, dict) or "Statement" not in data:
+        raise PolicyError("A policy is a JSON object with a Statement element.")
+    raw_statements = as_list(data["Statement"])
+    spans = _statement_spans(text)
+    if len(spans) != len(raw_statements):  # unusual formatting: fall back to a pretty copy
+        text = json.dumps(data, indent=2)
+        spans = _statement_spans(text)
+    statements = []
+    for raw, (begin, end) in zip(raw_statements, spans):
+        if not isinstance(raw, dict):
+            raise PolicyError("Each statement must be a JSON object.")
+        effect = raw.get("Effect")
+        if effect not in ("Allow", "Deny"):
+            raise PolicyError(f"Effect must be \"Allow\" or \"Deny\", not {effect!r}.")
+        if ("Action" in raw) == ("NotAction" in raw):
+            raise PolicyError("Each statement needs exactly one of Action or NotAction.")
+        if "Resource" in raw and "NotResource" in raw:
+            raise PolicyError("A statement cannot have both Resource and NotResource.")
+        statements.append(Statement(
+            effect=effect,
+            actions=_strings(raw.get("Action"), "Action"),
+            not_actions=_strings(raw.get("NotAction"), "NotAction"),
+            resources=_strings(raw.get("Resource"), "Resource"),
+            not_resources=_strings(raw.get("NotResource"), "NotResource"),
+            principal=raw.get("Principal"),
+            not_principal=raw.get("NotPrincipal"),
+            condition=raw.get("Condition"),
+            sid=raw.get("Sid"),
+            source_id=source_id,
+            source_type=source_type,
+            start=_position(text, begin),
+            end=_position(text, end),
+        ))
+    return Policy(source_id, source_type, text, tuple(statements))

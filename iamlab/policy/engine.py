@@ -1,0 +1,205 @@
+"""The access decision, following AWS's documented evaluation logic (one account).
+
+For a request (who, which action, on which resource, in which context):
+
+1. collect every statement that applies: its action, resource (and, in a
+   resource-based policy, principal) match, and its conditions hold;
+2. any applicable **Deny** -> ``explicitDeny`` (it wins over every Allow);
+3. else any applicable **Allow**, from an identity policy or the resource
+   policy (within one account either suffices) -> ``allowed``;
+4. else ``implicitDeny``: nothing allowed it.
+
+The result carries the deciding statements and the context keys the request
+lacked, as the IAM policy simulator reports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import catalogue, conditions
+from .context import Context
+from .document import Policy, Statement
+from .matching import action_matches, arn_matches, as_list
+from .variables import MissingVariable, substitute
+
+ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes the request.
+
+    ``arn`` is what AWS prints in errors (for a role session,
+    ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``); ``identity_arn`` is the
+    IAM identity behind it (the role's ARN), used for ``aws:PrincipalArn``;
+    ``service`` is set for AWS service principals such as ``ec2.amazonaws.com``.
+    """
+
+    arn: str = ""
+    identity_arn: str = ""
+    account: str = ""
+    service: str | None = None
+
+    @classmethod
+    def role_session(cls, account: str, role_name: str, session: str, path: str = "/") -> "Principal":
+        return cls(
+            arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{session}",
+            identity_arn=f"arn:aws:iam::{account}:role{path}{role_name}",
+            account=account,
+        )
+
+    @classmethod
+    def aws_service(cls, service: str) -> "Principal":
+        return cls(arn=service, identity_arn=service, service=service)
+
+    @property
+    def role_name(self) -> str | None:
+        if ":assumed-role/" in self.arn:
+            return self.arn.split(":assumed-role/", 1)[1].split("/")[0]
+        return None
+
+
+@dataclass(frozen=True)
+class Request:
+    principal: Principal
+    action: str
+    resource: str = "*"
+    context: Context = field(default_factory=Context)
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    matched: tuple[Statement, ...]
+    missing_context: tuple[str, ...]
+    request: Request
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == ALLOWED
+
+    @property
+    def decided_by_resource_policy(self) -> bool:
+        return any(s.source_type == "resource" for s in self.matched)
+
+    def denial_message(self) -> str:
+        """The sentence AWS puts in an AccessDenied error."""
+        request = self.request
+        head = (f"User: {request.principal.arn} is not authorized to perform: {request.action} "
+                f"on resource: {request.resource}")
+        if self.decision == EXPLICIT_DENY:
+            where = "a resource-based policy" if self.decided_by_resource_policy else "an identity-based policy"
+            return f"{head} with an explicit deny in {where}"
+        return f"{head} because no identity-based policy allows the {request.action} action"
+
+
+def base_context(request: Request) -> Context:
+    """Keys every request carries, added under what the caller supplied."""
+    principal = request.principal
+    defaults: dict[str, object] = {}
+    if principal.identity_arn and not principal.service:
+        defaults["aws:PrincipalArn"] = principal.identity_arn
+        defaults["aws:PrincipalAccount"] = principal.account
+        defaults["aws:PrincipalType"] = "AssumedRole" if principal.role_name else "User"
+        if principal.role_name:
+            defaults["aws:userid"] = f"AROAIAMLAB:{principal.arn.rsplit('/', 1)[-1]}"
+        elif ":user/" in principal.identity_arn:
+            defaults["aws:username"] = principal.identity_arn.rsplit("/", 1)[-1]
+    if principal.service:
+        defaults["aws:PrincipalServiceName"] = principal.service
+    merged = Context(defaults)
+    for key in request.context.keys():
+        merged[key] = request.context.get(key)
+    return merged
+
+
+def _principal_values(element) -> dict[str, list[str]]:
+    if element == "*":
+        return {"AWS": ["*"]}
+    if not isinstance(element, dict):
+        return {}
+    return {kind: [str(v) for v in as_list(values)] for kind, values in element.items()}
+
+
+def _names_principal(element, principal: Principal) -> tuple[bool, bool]:
+    """(does the Principal element name this principal?, only through its account root?)"""
+    for kind, values in _principal_values(element).items():
+        for value in values:
+            if kind == "Service" and principal.service and value.lower() == principal.service.lower():
+                return True, False
+            if kind != "AWS" or principal.service:
+                continue
+            if value == "*" or value in (principal.arn, principal.identity_arn):
+                return True, False
+            if value in (principal.account, f"arn:aws:iam::{principal.account}:root"):
+                return True, True
+    return False, False
+
+
+def _action_applies(statement: Statement, action: str) -> bool:
+    if statement.actions is not None:
+        return any(action_matches(p, action) for p in statement.actions)
+    return not any(action_matches(p, action) for p in statement.not_actions or ())
+
+
+def _resource_applies(statement: Statement, resource: str, context: Context) -> bool:
+    patterns, negated = (statement.resources, False) if statement.resources is not None else (statement.not_resources, True)
+    if patterns is None:  # resource policies may omit Resource: the resource itself
+        return True
+    hit = False
+    for pattern in patterns:
+        try:
+            if arn_matches(substitute(pattern, context), resource):
+                hit = True
+                break
+        except MissingVariable:
+            continue
+    return not hit if negated else hit
+
+
+def _applies(statement: Statement, request: Request, context: Context) -> tuple[bool, list[str]]:
+    """Does the statement apply to the request? Also the context keys it wanted but lacked."""
+    if not _action_applies(statement, request.action):
+        return False, []
+    if not _resource_applies(statement, request.resource, context):
+        return False, []
+    holds, missing = conditions.evaluate(statement.condition, context)
+    return holds, missing
+
+
+def evaluate(request: Request, identity_policies: list[Policy] = (), resource_policy: Policy | None = None) -> Decision:
+    """Decide one request. Statement order never matters; a matching Deny always wins."""
+    if not catalogue.supports_resources(request.action):
+        request = Request(request.principal, request.action, "*", request.context)
+    context = base_context(request)
+    allows, denies, missing = [], [], []
+    statements = [s for p in identity_policies for s in p.statements]
+    for statement in statements:
+        applies, lacked = _applies(statement, request, context)
+        missing += [k for k in lacked if k not in missing]
+        if applies:
+            (denies if statement.is_deny else allows).append(statement)
+    if resource_policy is not None:
+        for statement in resource_policy.statements:
+            if statement.not_principal is not None:
+                named, root_only = _names_principal(statement.not_principal, request.principal)
+                named = not named
+            else:
+                named, root_only = _names_principal(statement.principal, request.principal)
+            if not named:
+                continue
+            applies, lacked = _applies(statement, request, context)
+            missing += [k for k in lacked if k not in missing]
+            if not applies:
+                continue
+            if statement.is_deny:
+                denies.append(statement)
+            elif not root_only:
+                # Naming only the account delegates to its IAM policies: no grant on its own.
+                allows.append(statement)
+    if denies:
+        return Decision(EXPLICIT_DENY, tuple(denies), tuple(missing), request)
+    if allows:
+        return Decision(ALLOWED, tuple(allows), tuple(missing), request)
+    return Decision(IMPLICIT_DENY, (), tuple(missing), request)
