@@ -43,6 +43,16 @@ def _terraform(args) -> int:
     return 0
 
 
+def _instance(args) -> int:
+    from .sandbox import instance
+
+    if args.action == "credentials":
+        print(json.dumps(instance.credentials(args.instance_id), indent=2))
+    else:
+        print(instance.export(args.instance_id))
+    return 0
+
+
 def _reset(args) -> int:
     from .terraform import workspace
 
@@ -75,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     box = commands.add_parser("sandbox", help="the local AWS account")
     box.add_argument("action", choices=["start", "status", "stop", "reset", "env"])
     box.set_defaults(run=_sandbox)
+
+    inst = commands.add_parser("instance", help="act as an EC2 instance of the sandbox")
+    inst.add_argument("action", choices=["credentials", "env"], help="metadata credentials JSON, or export lines for a shell")
+    inst.add_argument("instance_id")
+    inst.set_defaults(run=_instance)
 
     for name, text in (("init", "terraform init in your working copy"),
                        ("plan", "show what apply would change"),

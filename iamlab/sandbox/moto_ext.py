@@ -8,7 +8,11 @@ so a moto upgrade is a change in one file. The version is pinned here and in
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from dataclasses import dataclass
+from typing import Callable
 
 MOTO_VERSION = "5.2.1"
 
@@ -26,7 +30,11 @@ if moto.__version__ != MOTO_VERSION:  # pragma: no cover - guards an install mis
 
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.ec2.models import ec2_backends  # noqa: E402
-from moto.ecr.models import ecr_backends  # noqa: E402
+from moto.core.exceptions import ServiceException  # noqa: E402
+from moto.ecr.exceptions import RepositoryNotFoundException  # noqa: E402
+from moto.ecr.models import ECRBackend, ecr_backends  # noqa: E402
+from moto.ecr.responses import ECRResponse  # noqa: E402
+from moto.sts.models import sts_backends  # noqa: E402
 from moto.iam.models import iam_backends  # noqa: E402
 from moto.moto_api._internal.models import moto_api_backend  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
@@ -71,8 +79,215 @@ def create_repository(region: str, name: str, tags: dict[str, str] | None = None
 
 
 def put_image(region: str, repository: str, manifest: str, media_type: str, tag: str):
-    return ecr(region).put_image(repository, manifest, tag, image_manifest_mediatype=media_type)
+    # moto derives a digest from the layer list; a registry client checks the real
+    # one (sha256 of the manifest bytes), so we give it.
+    digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    return ecr(region).put_image(repository, manifest, tag, image_manifest_mediatype=media_type, digest=digest)
 
 
 def managed_policy_count() -> int:
     return len(iam().aws_managed_policies)
+
+
+# ---------------------------------------------------------------------------
+# Reading the account: what the access engine needs to decide a request.
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RoleView:
+    name: str
+    arn: str
+    path: str
+    trust_policy: str
+    inline_policies: dict[str, str]  # name -> document
+    managed_policies: list[tuple[str, str, bool]]  # (arn, default document, is AWS managed)
+    tags: dict[str, str]
+
+
+def _document_text(document) -> str:
+    return document if isinstance(document, str) else json.dumps(document)
+
+
+def role(name: str) -> RoleView | None:
+    try:
+        found = iam().get_role(name)
+    except Exception:
+        return None
+    managed = []
+    for arn, policy in found.managed_policies.items():
+        version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+        managed.append((arn, _document_text(version.document), arn.startswith("arn:aws:iam::aws:policy/")))
+    tags = {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
+    return RoleView(found.name, found.arn, found.path, _document_text(found.assume_role_policy_document),
+                    {k: _document_text(v) for k, v in found.policies.items()}, managed, tags)
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    id: str
+    state: str
+    profile_arn: str | None
+    role_names: list[str]
+
+
+def instance(region: str, instance_id: str) -> InstanceView | None:
+    backend = ec2(region)
+    try:
+        found = backend.get_instance(instance_id)
+    except Exception:
+        return None
+    association = backend.iam_instance_profile_associations.get(instance_id)
+    profile = association.iam_instance_profile if association else None
+    return InstanceView(found.id, found.state, profile.arn if profile else None,
+                        [r.name for r in profile.roles] if profile else [])
+
+
+def running_instance_ids(region: str) -> list[str]:
+    return [i.id for i in ec2(region).all_instances() if i.state == "running"]
+
+
+@dataclass(frozen=True)
+class SessionView:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: object  # datetime
+    role_arn: str
+    session_name: str
+    arn: str
+
+
+def _session_view(assumed) -> SessionView:
+    return SessionView(assumed.access_key_id, assumed.secret_access_key, assumed.session_token,
+                       assumed.expiration, assumed.role_arn, assumed.session_name, assumed.arn)
+
+
+def assume_role(region: str, role_arn: str, session_name: str, duration: int = 6 * 3600) -> SessionView:
+    """Temporary credentials for a role, recorded by moto's STS (so GetCallerIdentity knows them)."""
+    assumed = sts_backends[ACCOUNT_ID]["aws"].assume_role(
+        region_name=region, role_session_name=session_name, role_arn=role_arn,
+        policy="", duration=duration, external_id="",
+    )
+    return _session_view(assumed)
+
+
+def session_for_access_key(access_key_id: str) -> SessionView | None:
+    assumed = sts_backends[ACCOUNT_ID]["aws"].get_assumed_role_from_access_key(access_key_id)
+    return _session_view(assumed) if assumed else None
+
+
+@dataclass(frozen=True)
+class RepositoryView:
+    name: str
+    arn: str
+    policy: str | None
+    tags: dict[str, str]
+
+
+def repository(region: str, name: str) -> RepositoryView | None:
+    backend = ecr(region)
+    found = backend.repositories.get(name)
+    if found is None:
+        return None
+    tags = backend.tagger.get_tag_dict_for_resource(found.arn)
+    return RepositoryView(found.name, found.arn, found.policy, tags)
+
+
+def repository_names(region: str) -> list[str]:
+    return sorted(ecr(region).repositories)
+
+
+def find_manifest(region: str, repository_name: str, reference: str) -> tuple[str, str, str] | None:
+    """(manifest, media type, digest) of an image by tag or digest, or None."""
+    found = ecr(region).repositories.get(repository_name)
+    for image in found.images if found else []:
+        if reference in image.image_tags or image.get_image_digest() == reference:
+            manifest = image.image_manifest
+            media_type = image.image_manifest_media_type or json.loads(manifest).get("mediaType", "")
+            return manifest, media_type, image.get_image_digest()
+    return None
+
+
+def layers_of(region: str, repository_name: str) -> dict[str, dict]:
+    """Every blob (config and layers) the repository's images refer to: digest -> descriptor."""
+    found = ecr(region).repositories.get(repository_name)
+    blobs = {}
+    for image in found.images if found else []:
+        manifest = json.loads(image.image_manifest)
+        for descriptor in [manifest.get("config", {})] + manifest.get("layers", []):
+            if "digest" in descriptor:
+                blobs[descriptor["digest"]] = descriptor
+    return blobs
+
+
+# ---------------------------------------------------------------------------
+# Closing ECR's gaps, in moto's style (a backend method and a response method):
+# GetAuthorizationToken hands out tokens the sandbox's registry accepts, and
+# BatchCheckLayerAvailability and GetDownloadUrlForLayer exist.
+# ---------------------------------------------------------------------------
+@dataclass
+class EcrHooks:
+    """Set by the sandbox server: how tokens and layer URLs are made."""
+
+    issue_token: Callable[[str | None, str], tuple[str, str, float]] | None = None  # (access key, host) -> (token, proxy, expiry)
+    layer_url: Callable[[str, str, str], str] | None = None  # (repository, digest, host) -> download URL
+
+
+ecr_hooks = EcrHooks()
+
+
+class LayersNotFoundException(ServiceException):
+    code = "LayersNotFoundException"
+
+
+def _batch_check_layer_availability(self: ECRBackend, repository_name: str, layer_digests: list[str], registry_id=None) -> dict:
+    if repository_name not in self.repositories:
+        raise RepositoryNotFoundException(repository_name, registry_id or self.account_id)
+    known = layers_of(self.region_name, repository_name)
+    layers, failures = [], []
+    for digest in layer_digests:
+        if digest in known:
+            layers.append({"layerDigest": digest, "layerAvailability": "AVAILABLE",
+                           "layerSize": known[digest].get("size", 0), "mediaType": known[digest].get("mediaType", "")})
+        else:
+            failures.append({"layerDigest": digest, "failureCode": "MissingLayerDigest",
+                             "failureReason": "The specified layer digest is not in the repository."})
+    return {"layers": layers, "failures": failures}
+
+
+def _get_download_url_for_layer(self: ECRBackend, repository_name: str, layer_digest: str, registry_id=None, host: str = "") -> dict:
+    if repository_name not in self.repositories:
+        raise RepositoryNotFoundException(repository_name, registry_id or self.account_id)
+    if layer_digest not in layers_of(self.region_name, repository_name):
+        raise LayersNotFoundException(f"The specified layers {layer_digest} do not exist in the repository {repository_name}.")
+    return {"downloadUrl": ecr_hooks.layer_url(repository_name, layer_digest, host), "layerDigest": layer_digest}
+
+
+def _response_batch_check_layer_availability(self: ECRResponse):
+    from moto.core.responses import ActionResult
+
+    return ActionResult(self.ecr_backend.batch_check_layer_availability(
+        self._get_param("repositoryName"), self._get_param("layerDigests"), self._get_param("registryId")))
+
+
+def _response_get_download_url_for_layer(self: ECRResponse):
+    from moto.core.responses import ActionResult
+
+    return ActionResult(self.ecr_backend.get_download_url_for_layer(
+        self._get_param("repositoryName"), self._get_param("layerDigest"), self._get_param("registryId"),
+        host=self.headers.get("Host", "")))
+
+
+def _response_get_authorization_token(self: ECRResponse):
+    from moto.core.responses import ActionResult
+
+    token, proxy, expires = ecr_hooks.issue_token(self.get_access_key(), self.headers.get("Host", ""))
+    return ActionResult({"authorizationData": [{"authorizationToken": token, "expiresAt": expires, "proxyEndpoint": proxy}]})
+
+
+def install_ecr_extensions(hooks: EcrHooks) -> None:
+    ecr_hooks.issue_token, ecr_hooks.layer_url = hooks.issue_token, hooks.layer_url
+    ECRBackend.batch_check_layer_availability = _batch_check_layer_availability
+    ECRBackend.get_download_url_for_layer = _get_download_url_for_layer
+    ECRResponse.batch_check_layer_availability = _response_batch_check_layer_availability
+    ECRResponse.get_download_url_for_layer = _response_get_download_url_for_layer
+    ECRResponse.get_authorization_token = _response_get_authorization_token

@@ -1,0 +1,71 @@
+"""Act as the instance: its credentials, its shell environment, its boto3 session.
+
+On a real instance the AWS CLI and SDKs find the role's credentials in the
+instance metadata service. Here the sandbox plays that service:
+
+    python -m iamlab instance credentials i-0123   # the metadata document (JSON)
+    eval "$(python -m iamlab instance env i-0123)"  # this shell is now the instance
+    iamlab.sandbox.instance.session("i-0123")      # boto3, as the instance
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from .manager import SandboxError, SandboxInfo, export_lines, require
+
+
+class InstanceCredentialsError(SandboxError):
+    """The instance gets no credentials (no profile, broken trust...); says why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+def credentials(instance_id: str, info: SandboxInfo | None = None) -> dict:
+    """The instance metadata credentials document for ``instance_id``."""
+    info = info or require()
+    url = f"{info.endpoint}/iamlab/instances/{instance_id}/credentials"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            return json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        detail = json.loads(error.read() or b"{}")
+        raise InstanceCredentialsError(detail.get("Code", str(error.code)), detail.get("Message", "")) from None
+
+
+def environment(instance_id: str, info: SandboxInfo | None = None) -> dict[str, str]:
+    info = info or require()
+    document = credentials(instance_id, info)
+    return {
+        "AWS_ENDPOINT_URL": info.endpoint,
+        "AWS_ACCESS_KEY_ID": document["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": document["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": document["Token"],
+        "AWS_DEFAULT_REGION": info.region,
+        "AWS_REGION": info.region,
+    }
+
+
+def export(instance_id: str) -> str:
+    lines = export_lines(environment(instance_id)).splitlines()
+    return "\n".join(line for line in lines if not line.startswith("unset")) + "\nunset AWS_PROFILE"
+
+
+def session(instance_id: str, info: SandboxInfo | None = None):
+    """A boto3 session holding the instance's role credentials, aimed at the sandbox."""
+    import boto3
+
+    from .manager import SandboxSession
+
+    info = info or require()
+    document = credentials(instance_id, info)
+    return SandboxSession(info, boto3.Session(
+        aws_access_key_id=document["AccessKeyId"],
+        aws_secret_access_key=document["SecretAccessKey"],
+        aws_session_token=document["Token"],
+        region_name=info.region,
+    ))

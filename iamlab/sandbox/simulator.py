@@ -1,0 +1,132 @@
+"""IAM's policy simulator, answered by the course's engine.
+
+``iam:SimulatePrincipalPolicy`` ("may this role do X on Y?") and
+``iam:SimulateCustomPolicy`` ("would this policy allow X on Y?") take boto3's
+request and give boto3's response shape (EvaluationResults, EvalDecision,
+MatchedStatements, MissingContextValues, ResourceSpecificResults), so course code
+asks the same question of the sandbox and of real AWS.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from xml.sax.saxutils import escape
+
+from werkzeug.wrappers import Response
+
+from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, evaluate, parse
+from . import moto_ext, settings
+from .enforcement import AwsCall
+
+NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
+OPERATIONS = ("SimulatePrincipalPolicy", "SimulateCustomPolicy")
+
+
+class SimulationError(Exception):
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def _list(params: dict, name: str) -> list[str]:
+    keys = sorted((k for k in params if re.fullmatch(rf"{name}\.member\.\d+", k)), key=lambda k: int(k.rsplit(".", 1)[1]))
+    return [params[k] for k in keys]
+
+
+def _context(params: dict) -> Context:
+    context = Context()
+    n = 1
+    while f"ContextEntries.member.{n}.ContextKeyName" in params:
+        prefix = f"ContextEntries.member.{n}"
+        context[params[f"{prefix}.ContextKeyName"]] = _list(params, f"{prefix}.ContextKeyValues")
+        n += 1
+    return context
+
+
+def _principal_for(arn: str) -> Principal:
+    account = arn.split(":")[4] if arn.count(":") >= 5 else settings.ACCOUNT_ID
+    return Principal(arn=arn, identity_arn=arn, account=account)
+
+
+def _identity_policies(source_arn: str) -> list[Policy]:
+    if ":role/" not in source_arn:
+        raise SimulationError("InvalidInput", f"The sandbox simulates roles only; {source_arn} is not a role ARN.")
+    role = moto_ext.role(source_arn.rsplit("/", 1)[-1])
+    if role is None:
+        raise SimulationError("NoSuchEntity", f"The role with name {source_arn.rsplit('/', 1)[-1]} cannot be found.", 404)
+    policies = [parse(doc, name, "role") for name, doc in role.inline_policies.items()]
+    policies += [parse(doc, arn, "aws-managed" if aws else "user-managed") for arn, doc, aws in role.managed_policies]
+    return policies
+
+
+def _input_policies(params: dict) -> list[Policy]:
+    try:
+        return [parse(doc, f"PolicyInputList.{i}", "IAM Policy") for i, doc in enumerate(_list(params, "PolicyInputList"), 1)]
+    except PolicyError as error:
+        raise SimulationError("MalformedPolicyDocument", str(error)) from None
+
+
+def simulate(operation: str, params: dict) -> list[tuple[str, str, Decision]]:
+    """(action, resource, decision) for every action x resource asked about."""
+    actions = _list(params, "ActionNames")
+    if not actions:
+        raise SimulationError("ValidationError", "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null")
+    resources = _list(params, "ResourceArns") or ["*"]
+    context = _context(params)
+    if operation == "SimulatePrincipalPolicy":
+        source = params.get("PolicySourceArn", "")
+        principal = _principal_for(params.get("CallerArn") or source)
+        policies = _identity_policies(source) + _input_policies(params)
+    else:
+        policies = _input_policies(params)
+        if not policies:
+            raise SimulationError("ValidationError", "PolicyInputList must contain at least one policy.")
+        principal = _principal_for(params.get("CallerArn", f"arn:aws:iam::{settings.ACCOUNT_ID}:user/simulated"))
+    resource_policy = None
+    if params.get("ResourcePolicy"):
+        try:
+            resource_policy = parse(params["ResourcePolicy"], "ResourcePolicy", "resource")
+        except PolicyError as error:
+            raise SimulationError("MalformedPolicyDocument", str(error)) from None
+    return [(action, resource, evaluate(Request(principal, action, resource, context), policies, resource_policy))
+            for action in actions for resource in resources]
+
+
+def _statements_xml(decision: Decision) -> str:
+    members = "".join(
+        f"<member><SourcePolicyId>{escape(s.source_id)}</SourcePolicyId><SourcePolicyType>{escape(s.source_type)}</SourcePolicyType>"
+        f"<StartPosition><Line>{s.start.line}</Line><Column>{s.start.column}</Column></StartPosition>"
+        f"<EndPosition><Line>{s.end.line}</Line><Column>{s.end.column}</Column></EndPosition></member>"
+        for s in decision.matched)
+    missing = "".join(f"<member>{escape(k)}</member>" for k in decision.missing_context)
+    return f"<MatchedStatements>{members}</MatchedStatements><MissingContextValues>{missing}</MissingContextValues>"
+
+
+def render(operation: str, results: list[tuple[str, str, Decision]]) -> str:
+    members = []
+    for action, resource, decision in results:
+        statements = _statements_xml(decision)
+        members.append(
+            f"<member><EvalActionName>{escape(action)}</EvalActionName><EvalResourceName>{escape(resource)}</EvalResourceName>"
+            f"<EvalDecision>{decision.decision}</EvalDecision>{statements}"
+            f"<ResourceSpecificResults><member><EvalResourceName>{escape(resource)}</EvalResourceName>"
+            f"<EvalResourceDecision>{decision.decision}</EvalResourceDecision>{statements}</member></ResourceSpecificResults>"
+            f"</member>")
+    return (f'<{operation}Response xmlns="{NAMESPACE}"><{operation}Result><IsTruncated>false</IsTruncated>'
+            f"<EvaluationResults>{''.join(members)}</EvaluationResults></{operation}Result>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{operation}Response>")
+
+
+def respond(call: AwsCall) -> Response:
+    try:
+        body = render(call.operation, simulate(call.operation, call.params))
+        return Response(body, content_type="text/xml")
+    except (SimulationError, PolicyError) as error:
+        code = getattr(error, "code", "MalformedPolicyDocument")
+        message = getattr(error, "message", str(error))
+        status = getattr(error, "status", 400)
+        body = (f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>Sender</Type><Code>{code}</Code>'
+                f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+        return Response(body, status=status, content_type="text/xml")
+
