@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -154,13 +155,8 @@ class Enforcer:
             found.append((document, name, "role"))
         for arn, document, aws_managed in role.managed_policies:
             found.append((document, arn, "aws-managed" if aws_managed else "user-managed"))
-        policies = []
-        for document, source_id, source_type in found:
-            try:
-                policies.append(parse(document, source_id, source_type))
-            except PolicyError:
-                continue  # AWS would not have stored it; it grants nothing
-        return policies
+        policies = [_parsed(document, source_id, source_type) for document, source_id, source_type in found]
+        return [p for p in policies if p is not None]
 
     def resource_policy(self, call: AwsCall, resource: str) -> Policy | None:
         if call.service != "ecr" or ":repository/" not in resource or resource.endswith("/*"):
@@ -168,10 +164,7 @@ class Enforcer:
         repository = moto_ext.repository(call.region, resource.rsplit("/", 1)[-1])
         if repository is None or not repository.policy:
             return None
-        try:
-            return parse(repository.policy, "RepositoryPolicy", "resource")
-        except PolicyError:
-            return None
+        return _parsed(repository.policy, "RepositoryPolicy", "resource")
 
     # -- the decision --------------------------------------------------------------
     def decide(self, principal: Principal, action: str, resource: str, call: AwsCall) -> Decision:
@@ -190,6 +183,15 @@ class Enforcer:
             if not decision.allowed:
                 return decision
         return None
+
+
+@lru_cache(maxsize=512)
+def _parsed(document: str, source_id: str, source_type: str) -> Policy | None:
+    """Policies change rarely and are read on every request: parse each text once."""
+    try:
+        return parse(document, source_id, source_type)
+    except PolicyError:
+        return None  # AWS would not have stored it; it grants nothing
 
 
 def _request_id() -> str:

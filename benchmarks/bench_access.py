@@ -1,0 +1,119 @@
+"""Figures for the access-engine issue.
+
+    python benchmarks/bench_access.py [--requests 300]
+
+1. Decisions per second of the policy engine on a realistic policy set (the managed
+   read-only policy, the lesson's split custom policy, a conditional Deny, and a
+   repository policy), over a mix of the lesson's requests.
+2. Added latency of enforcement per sandbox request: the same ECR call signed by the
+   instance's credentials, enforcement on vs. off (median of each), as a ratio.
+Writes benchmarks/results/access.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCOUNT = "123456789012"
+FLASK = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/flask_app"
+REPORTS = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/reports_app"
+SPLIT = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Login", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+    {"Sid": "Pull", "Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"], "Resource": FLASK},
+]}
+DENY = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ecr:Put*", "Resource": "*",
+                                                "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}
+REPO_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/ec2-ecr-role"},
+                                                       "Action": "ecr:ListImages"}]}
+
+
+def engine_rate(seconds: float = 3.0) -> dict:
+    from iamlab.policy import Context, Principal, Request, evaluate, parse
+    from iamlab.sandbox import moto_ext
+
+    managed = moto_ext.iam().get_policy("arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
+    managed_doc = managed.versions[0].document
+    policies = [parse(managed_doc, "managed", "aws-managed"), parse(SPLIT, "custom", "user-managed"), parse(DENY, "deny", "user-managed")]
+    resource_policy = parse(REPO_POLICY, "RepositoryPolicy", "resource")
+    principal = Principal.role_session(ACCOUNT, "ec2-ecr-role", "i-0123")
+    actions = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeRepositories", "ecr:PutImage", "ecr:ListImages"]
+    context = Context({"aws:RequestedRegion": "us-east-1", "aws:SourceIp": "10.0.0.5", "aws:SecureTransport": "true"})
+    requests = [Request(principal, a, r, context) for a, r in itertools.product(actions, [FLASK, REPORTS])]
+    count, started = 0, time.perf_counter()
+    for request in itertools.cycle(requests):
+        evaluate(request, policies, resource_policy)
+        count += 1
+        if count % 1000 == 0 and time.perf_counter() - started > seconds:
+            break
+    elapsed = time.perf_counter() - started
+    return {"decisions": count, "seconds": round(elapsed, 3), "decisions_per_second": round(count / elapsed)}
+
+
+def enforcement_latency(requests: int) -> dict:
+    os.environ["IAMLAB_HOME"] = tempfile.mkdtemp(prefix="iamlab-bench-access-")
+    from iamlab import sandbox
+    from iamlab.sandbox import instance
+
+    info = sandbox.start()
+    try:
+        admin = sandbox.session(info)
+        iam, ec2 = admin.client("iam"), admin.client("ec2")
+        iam.create_role(RoleName="ec2-ecr-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        iam.create_instance_profile(InstanceProfileName="p")
+        iam.add_role_to_instance_profile(InstanceProfileName="p", RoleName="ec2-ecr-role")
+        for name, doc in (("split", SPLIT), ("deny", DENY)):
+            arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName="ec2-ecr-role", PolicyArn=arn)
+        iam.attach_role_policy(RoleName="ec2-ecr-role", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        instance_id = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, IamInstanceProfile={"Name": "p"})["Instances"][0]["InstanceId"]
+        ecr = instance.session(instance_id, info).client("ecr")
+
+        def timed_calls() -> list[float]:
+            samples = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                ecr.batch_get_image(repositoryName="flask_app", imageIds=[{"imageTag": "latest"}])
+                samples.append(time.perf_counter() - started)
+            return samples
+
+        def switch(enabled: bool) -> None:
+            request = urllib.request.Request(f"{info.endpoint}/iamlab/enforcement", data=json.dumps({"enabled": enabled}).encode(), method="POST")
+            urllib.request.urlopen(request).read()
+
+        timed_calls()  # warm up both paths' caches
+        on, off = [], []
+        for _ in range(3):  # interleave rounds so drift affects both
+            switch(True)
+            on += timed_calls()
+            switch(False)
+            off += timed_calls()
+        switch(True)
+    finally:
+        sandbox.stop()
+    on_ms, off_ms = statistics.median(on) * 1000, statistics.median(off) * 1000
+    return {"requests_per_mode": len(on), "median_ms_enforced": round(on_ms, 3), "median_ms_unenforced": round(off_ms, 3),
+            "added_ms": round(on_ms - off_ms, 3), "ratio": round(on_ms / off_ms, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    report = {"engine": engine_rate(), "enforcement": enforcement_latency(args.requests)}
+    (ROOT / "benchmarks" / "results" / "access.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
