@@ -57,8 +57,20 @@ class Lab:
         return self.terraform.outputs()
 
     # -- AWS, as the learner ----------------------------------------------
+    account = sandbox.ACCOUNT_ID
+
+    def session(self):
+        return sandbox.session(self.info)
+
     def client(self, service: str):
-        return sandbox.session(self.info).client(service)
+        return self.session().client(service)
+
+    # -- widgets -------------------------------------------------------------
+    def policy_editor(self):
+        """The policy editor, with Plan/Apply, the access matrix and the diagram."""
+        from .widgets import PolicyEditor
+
+        return PolicyEditor(self)
 
     # -- showing things ---------------------------------------------------
     def show(self, address: str) -> str:

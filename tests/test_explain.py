@@ -42,5 +42,6 @@ def test_unknown_failure_still_says_what_next():
 def test_summaries_of_plan_apply_and_destroy():
     assert summarize("Plan: 4 to add, 1 to change, 2 to destroy.") == {"add": 4, "change": 1, "destroy": 2}
     assert summarize("Apply complete! Resources: 4 added, 0 changed, 0 destroyed.") == {"add": 4, "change": 0, "destroy": 0}
+    assert summarize("Apply complete! Resources: 0 added, 1 changed, 2 destroyed.") == {"add": 0, "change": 1, "destroy": 2}
     assert summarize("Destroy complete! Resources: 4 destroyed.") == {"add": 0, "change": 0, "destroy": 4}
     assert summarize("No changes. Your infrastructure matches the configuration.") == {"add": 0, "change": 0, "destroy": 0}

@@ -13,6 +13,7 @@ Every command goes the same way:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -30,6 +31,7 @@ from . import cliconfig, override, workspace
 from .explain import error_blocks, explain
 
 Sink = Callable[[str], None]
+PLAN_FILE = "iamlab.tfplan"
 
 
 def print_sink(line: str) -> None:
@@ -65,7 +67,7 @@ class Result:
 
 _SUMMARY = re.compile(
     r"(?:Plan|Apply complete! Resources|Destroy complete! Resources): "
-    r"(?:(\d+) (?:to )?(?:add|added)(?:, (\d+) (?:to )?(?:change|changed))?(?:, (\d+) (?:to )?(?:destroy|destroyed))?"
+    r"(?:(\d+) (?:to )?(?:added|add)(?:, (\d+) (?:to )?(?:changed|change))?(?:, (\d+) (?:to )?(?:destroyed|destroy))?"
     r"|(\d+) destroyed)"
 )
 
@@ -192,6 +194,15 @@ class Driver:
         # -detailed-exitcode: 0 = no changes, 2 = changes; both are success.
         return self._run("plan", lambda tf: tf.plan(), ok_codes=(0, 2))
 
+    def plan_changes(self) -> tuple[Result, list]:
+        """Plan, then read the saved plan back as data: what will change, in plain words."""
+        from .plan import changes
+
+        result = self._run("plan", lambda tf: tf.plan(out=PLAN_FILE), ok_codes=(0, 2))
+        quiet = Driver(sink=lambda line: None, directory=self.directory)
+        shown = quiet._run("show", lambda tf: tf.cmd("show", PLAN_FILE, json=IsFlagged, no_color=IsFlagged))
+        return result, changes(json.loads(shown.stdout))
+
     def apply(self) -> Result:
         return self._run("apply", lambda tf: tf.apply(skip_plan=True))
 
@@ -203,6 +214,4 @@ class Driver:
         """Terraform outputs as plain values (``terraform output -json``)."""
         quiet = Driver(sink=lambda line: None, directory=self.directory)
         result = quiet._run("output", lambda tf: tf.cmd("output", json=IsFlagged))
-        import json
-
         return {name: item["value"] for name, item in json.loads(result.stdout or "{}").items()}

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import paths
 
 # Files that are the course's, not the learner's: not copied from tf/, not backed up.
-GENERATED = (".terraform", ".terraform.lock.hcl", "iamlab_sandbox_override.tf")
+GENERATED = (".terraform", ".terraform.lock.hcl", "iamlab_sandbox_override.tf", "iamlab.tfplan")
 
 
 def ensure() -> Path:

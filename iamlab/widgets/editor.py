@@ -1,0 +1,172 @@
+"""The policy editor: statements, checks, previews, then Plan and Apply, then what changed.
+
+Data flows one way: the widgets edit a ``PolicyModel``; "save" checks it and writes
+``iamlab_policy.tf.json`` into the learner's working copy; Terraform applies it to the
+sandbox; the matrix and the diagram then ask the account what the instance can do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+
+import ipywidgets as w
+
+from ..editor import checks
+from ..editor.model import ALL, PolicyModel, StatementModel, terraform_block, terraform_json
+from ..terraform import config as tfconfig
+from ..terraform import policy_file
+from .runner import TerraformRunner, _panel
+from .statement import StatementEditor
+from .views import DiagramView, MatrixView
+
+SEED_ACTIONS = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
+
+
+def seed_policy(region: str, account: str) -> PolicyModel:
+    """The lesson's first custom policy: the four pull actions on every resource."""
+    return PolicyModel(statements=[StatementModel("Allow", list(SEED_ACTIONS), [ALL])], region=region, account=account)
+
+
+class PolicyEditor(w.VBox):
+    def __init__(self, lab, model: PolicyModel | None = None):
+        self.lab = lab
+        self.repositories = sorted(r["repositoryName"] for r in lab.client("ecr").describe_repositories()["repositories"])
+        state = policy_file.load_editor_state(lab.directory)
+        self.model = model or (PolicyModel(**{**state, "statements": [StatementModel(**s) for s in state["statements"]]})
+                               if state else seed_policy(lab.info.region, lab.account))
+        self.model.region, self.model.account = lab.info.region, lab.account
+
+        self.name = w.Text(value=self.model.name, description="Policy name:")
+        self.name.observe(lambda _: self._edited(), "value")
+        self.statements_box = w.VBox()
+        self.add_button = w.Button(description="Add statement", icon="plus")
+        self.add_button.on_click(lambda _: self.add_statement())
+        self.findings = w.HTML()
+        self.json_preview, self.hcl_preview, self.diff_preview = w.HTML(), w.HTML(), w.HTML()
+        self.previews = w.Tab(children=[self.json_preview, self.hcl_preview, self.diff_preview],
+                              titles=("Policy JSON", "Terraform", "Changes vs. applied"))
+        self.import_text = w.Textarea(placeholder='paste a policy: {"Version": "2012-10-17", "Statement": [...]}',
+                                      layout=w.Layout(width="95%", height="90px"))
+        self.import_button = w.Button(description="Import JSON", icon="upload")
+        self.import_message = w.HTML()
+        self.import_button.on_click(lambda _: self.import_json(self.import_text.value))
+        self.save_message = w.HTML()
+        self.matrix = MatrixView(lab)
+        self.diagram = DiagramView(lab)
+        self.runner = TerraformRunner(lab.terraform, before_run=self.save, after_apply=self.refresh_views)
+        importer = w.Accordion(children=[w.VBox([self.import_text, self.import_button, self.import_message])],
+                               titles=("Import an existing JSON policy",), selected_index=None)
+        super().__init__([self.name, self.statements_box, self.add_button, self.findings, self.previews, importer,
+                          self.save_message, self.runner, self.matrix, self.diagram])
+        self._rebuild()
+
+    # -- editing ----------------------------------------------------------------
+    def _rebuild(self) -> None:
+        self.statement_editors = [
+            StatementEditor(self.model, i, self.repositories, self._edited, self.remove_statement, self.split_statement)
+            for i in range(len(self.model.statements))]
+        self.statements_box.children = self.statement_editors
+        self._edited()
+
+    def add_statement(self) -> None:
+        self.model.statements.append(StatementModel("Allow", [], [ALL]))
+        self._rebuild()
+
+    def remove_statement(self, index: int) -> None:
+        del self.model.statements[index]
+        self._rebuild()
+
+    def split_statement(self, index: int) -> None:
+        if self.model.split_resourceless(index):
+            self._rebuild()
+
+    def import_json(self, text: str) -> bool:
+        """Replace the editor's policy with a pasted one; a bad paste changes nothing."""
+        try:
+            document = json.loads(text)
+            if not isinstance(document, dict) or "Statement" not in document:
+                raise ValueError("a policy is a JSON object with a \"Statement\" element")
+            imported = PolicyModel.from_document(document, region=self.model.region, account=self.model.account,
+                                                 known_repositories=self.repositories, name=self.model.name)
+        except (ValueError, AttributeError, TypeError) as error:
+            self.import_message.value = _panel("error", "Not imported", html.escape(
+                f"That is not a policy the editor can read: {error}. Your current policy is unchanged."))
+            return False
+        self.model.statements = imported.statements
+        self.import_message.value = _panel("success", "Imported", "The checks below apply to the imported policy.")
+        self._rebuild()
+        return True
+
+    def _edited(self) -> None:
+        self.model.name = self.name.value.strip()
+        found = checks.check(self.model)
+        self.findings.value = _findings_html(found)
+        self.json_preview.value = f"<pre>{html.escape(self.model.json())}</pre>"
+        self.hcl_preview.value = f"<pre>{html.escape(terraform_block(self.model))}</pre>"
+        self.diff_preview.value = self._diff_html()
+
+    # -- what is applied now ------------------------------------------------------
+    def applied_document(self) -> dict | None:
+        iam = self.lab.client("iam")
+        arn = f"arn:aws:iam::{self.model.account}:policy/{self.model.name}"
+        try:
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        except iam.exceptions.NoSuchEntityException:
+            return None
+        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+        return json.loads(document) if isinstance(document, str) else document
+
+    def _diff_html(self) -> str:
+        try:
+            applied = self.applied_document()
+        except Exception:
+            return "<i>The account could not be read (is the sandbox running?).</i>"
+        if applied is None:
+            return f"<i>No policy named {html.escape(self.model.name)} is applied yet: everything here is new.</i>"
+        old = json.dumps(applied, indent=2, sort_keys=True).splitlines()
+        new = json.dumps(self.model.document(), indent=2, sort_keys=True).splitlines()
+        diff = list(difflib.unified_diff(old, new, "applied", "editor", lineterm=""))
+        if not diff:
+            return "<i>The editor's policy is the one applied.</i>"
+        colour = lambda line: "#2e7d32" if line.startswith("+") else "#c62828" if line.startswith("-") else "inherit"  # noqa: E731
+        lines = "".join(f'<div style="color:{colour(line)}">{html.escape(line)}</div>' for line in diff)
+        return f'<pre class="iamlab-diff">{lines}</pre>'
+
+    # -- writing and running ---------------------------------------------------------
+    def save(self) -> str | None:
+        """Check, then write the policy into the working copy. Returns a problem (HTML) or None."""
+        found = checks.check(self.model)
+        errors = checks.blocking(found)
+        if errors:
+            self.save_message.value = _panel("error", "Not written: fix the errors first", _findings_html(errors, heading=False))
+            return self.save_message.value
+        declared = tfconfig.find(self.lab.directory, f"aws_iam_policy.{self.model.name}")
+        if declared is not None and declared.file.name != policy_file.FILE_NAME:
+            message = (f"Your {declared.file.name} already declares aws_iam_policy.{self.model.name}. Two declarations of one "
+                       "resource cannot both exist: either delete yours and let the editor write it, or give the editor's "
+                       "policy another name.")
+            self.save_message.value = _panel("error", "Not written", html.escape(message))
+            return self.save_message.value
+        policy_file.write(self.lab.directory, terraform_json(self.model))
+        policy_file.save_editor_state(self.lab.directory, {
+            "name": self.model.name, "description": self.model.description,
+            "statements": [s.__dict__ for s in self.model.statements]})
+        self.save_message.value = _panel("success", f"Written to {policy_file.FILE_NAME}",
+                                         "Your own .tf files were not touched.")
+        return None
+
+    def refresh_views(self) -> None:
+        self.matrix.refresh()
+        self.diagram.refresh()
+        self._edited()
+
+
+def _findings_html(found, heading: bool = True) -> str:
+    if not found:
+        return _panel("success", "No problems found", "")
+    items = "".join(f'<li class="iamlab-finding iamlab-{f.level}">{html.escape(str(f))}</li>' for f in found)
+    kind = "error" if any(f.blocks for f in found) else "warning"
+    title = f"{sum(f.blocks for f in found)} error(s), {sum(not f.blocks for f in found)} warning(s)"
+    return _panel(kind, title, f"<ul>{items}</ul>") if heading else f"<ul>{items}</ul>"

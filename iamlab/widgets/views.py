@@ -1,0 +1,47 @@
+"""Read-only views: the access matrix and the diagram, refreshed on demand."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from ..diagram import render
+from ..matrix import AccessMatrix, InstanceProbe, SimulatorProbe, lesson_checks
+from ..picture import from_account
+
+
+class MatrixView(w.VBox):
+    """What can the instance do? Real calls as the instance, statements from the simulator."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.matrix: AccessMatrix | None = None
+        self.table = w.HTML("<i>Apply once to see what the instance can do.</i>")
+        self.note = w.HTML("")
+        super().__init__([w.HTML("<h4>What can the instance do?</h4>"), self.table, self.note])
+
+    def refresh(self) -> AccessMatrix:
+        outputs = self.lab.outputs()
+        repositories = sorted(r["repositoryName"] for r in self.lab.client("ecr").describe_repositories()["repositories"])
+        if self.matrix is None:
+            self.matrix = AccessMatrix(lesson_checks(repositories, self.lab.info.region, self.lab.account))
+        probe = InstanceProbe(outputs["instance_id"], self.lab.info)
+        self.matrix.refresh(probe, SimulatorProbe(self.lab.client("iam"), outputs["role_arn"]))
+        self.table.value = self.matrix.to_html()
+        moved = self.matrix.changed()
+        self.note.value = (f"<p>Changed by the last apply: {', '.join(moved)}.</p>" if moved else "")
+        return self.matrix
+
+
+class DiagramView(w.VBox):
+    """instance -> profile -> role -> policies -> repositories, drawn from the account."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.image = w.HTML("")
+        super().__init__([w.HTML("<h4>The picture</h4>"), self.image])
+
+    def refresh(self) -> str:
+        picture = from_account(self.lab.session(), self.lab.outputs())
+        svg = render(picture).pipe(format="svg", encoding="utf-8")
+        self.image.value = f'<div class="iamlab-diagram" role="img" aria-label="diagram of the instance, its role and policies">{svg[svg.find("<svg"):]}</div>'
+        return svg
