@@ -56,6 +56,24 @@ class Lab:
     def outputs(self) -> dict:
         return self.terraform.outputs()
 
+    def goto(self, lesson: str, apply: bool | None = None) -> list[str]:
+        """Fast-forward your working copy (and the account) to where ``lesson`` starts."""
+        from .course import stages
+
+        done = stages.arrange(lesson, self.info.region, self.account)
+        if apply if apply is not None else stages.STAGES[lesson].apply:
+            quiet = self.terraform.sink
+            self.terraform.sink = lambda line: None
+            try:
+                result = self.terraform.apply()
+            finally:
+                self.terraform.sink = quiet
+            if result.changed:
+                done.append("applied it: " + ", ".join(f"{n} {k}" for k, n in result.summary.items() if n))
+        message = "; ".join(done) if done else "nothing to change"
+        _display_markdown(f"**Ready for lesson {lesson}:** {message}.")
+        return done
+
     # -- AWS, as the learner ----------------------------------------------
     account = sandbox.ACCOUNT_ID
 

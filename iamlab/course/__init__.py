@@ -1,0 +1,1 @@
+"""The course's structure: where each lesson starts, and the self-checks."""
