@@ -86,6 +86,10 @@ def test_scoping_to_a_repository_offers_the_login_split(editor):
     login, pull = editor.model.document()["Statement"]
     assert login["Resource"] == "*" and pull["Resource"].endswith("repository/flask_app")
     assert len(editor.statement_editors) == 2 and "No problems found" in editor.findings.value
+    # A late event from the replaced widgets (a browser echo) must not overwrite the new statements.
+    statement.resources.mode.value = "all"
+    statement.actions.free_text.value = "ecr:*"
+    assert editor.model.document()["Statement"] == [login, pull]
 
 
 def test_save_writes_only_the_editors_file(editor, lab):

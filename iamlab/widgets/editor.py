@@ -64,9 +64,11 @@ class PolicyEditor(w.VBox):
 
     # -- editing ----------------------------------------------------------------
     def _rebuild(self) -> None:
+        for old in getattr(self, "statement_editors", []):
+            old.detach()
         self.statement_editors = [
-            StatementEditor(self.model, i, self.repositories, self._edited, self.remove_statement, self.split_statement)
-            for i in range(len(self.model.statements))]
+            StatementEditor(self.model, statement, self.repositories, self._edited, self.remove_statement, self.split_statement)
+            for statement in self.model.statements]
         self.statements_box.children = self.statement_editors
         self._edited()
 
@@ -74,12 +76,15 @@ class PolicyEditor(w.VBox):
         self.model.statements.append(StatementModel("Allow", [], [ALL]))
         self._rebuild()
 
-    def remove_statement(self, index: int) -> None:
-        del self.model.statements[index]
+    def _index(self, statement: StatementModel) -> int:
+        return next(i for i, s in enumerate(self.model.statements) if s is statement)
+
+    def remove_statement(self, statement: StatementModel) -> None:
+        del self.model.statements[self._index(statement)]
         self._rebuild()
 
-    def split_statement(self, index: int) -> None:
-        if self.model.split_resourceless(index):
+    def split_statement(self, statement: StatementModel) -> None:
+        if self.model.split_resourceless(self._index(statement)):
             self._rebuild()
 
     def import_json(self, text: str) -> bool:

@@ -10,12 +10,18 @@ from .resources import ResourcePicker
 
 
 class StatementEditor(w.VBox):
-    """Edits ``model.statements[index]`` in place and calls ``on_change`` after every edit."""
+    """Edits one ``StatementModel`` in place and calls ``on_change`` after every edit.
 
-    def __init__(self, model: PolicyModel, index: int, repositories: list[str], on_change, on_remove, on_split):
-        self.model, self.index = model, index
+    It holds the statement itself, not its position: when the editor is rebuilt
+    (a statement added, removed or split), a late event from a replaced widget
+    cannot write into whichever statement now sits at that position.
+    """
+
+    def __init__(self, model: PolicyModel, statement: StatementModel, repositories: list[str], on_change, on_remove, on_split):
+        self.model, self.statement = model, statement
         self._on_change = on_change
-        statement = model.statements[index]
+        self.detached = False
+        index = self.index
         self.title = w.HTML(f"<b>Statement {index + 1}</b>")
         self.effect = w.ToggleButtons(options=["Allow", "Deny"], value=statement.effect, description="Effect:")
         self.sid = w.Text(value=statement.sid, description="Sid:", placeholder="optional name, e.g. PullFlaskApp")
@@ -24,8 +30,8 @@ class StatementEditor(w.VBox):
         self.remove = w.Button(description="Remove statement", icon="trash", button_style="warning")
         self.split = w.Button(description='Move login into its own Resource "*" statement', icon="scissors",
                               button_style="info", layout=w.Layout(width="auto", display="none"))
-        self.remove.on_click(lambda _: on_remove(self.index))
-        self.split.on_click(lambda _: on_split(self.index))
+        self.remove.on_click(lambda _: self.detached or on_remove(self.statement))
+        self.split.on_click(lambda _: self.detached or on_split(self.statement))
         for widget in (self.effect, self.sid):
             widget.observe(self._changed, "value")
         super().__init__([self.title, w.HBox([self.effect, self.sid]), self.actions, self.resources,
@@ -33,8 +39,18 @@ class StatementEditor(w.VBox):
                          layout=w.Layout(border="1px solid #ccc", padding="6px", margin="4px 0"))
         self._update_split()
 
+    @property
+    def index(self) -> int:
+        return next(i for i, s in enumerate(self.model.statements) if s is self.statement)
+
+    def detach(self) -> None:
+        """This editor was replaced: ignore anything its widgets still send."""
+        self.detached = True
+
     def _changed(self, change=None) -> None:
-        statement = self.model.statements[self.index]
+        if self.detached:
+            return
+        statement = self.statement
         statement.effect, statement.sid = self.effect.value, self.sid.value.strip()
         statement.actions, statement.resources = self.actions.value, self.resources.value
         self._update_split()
