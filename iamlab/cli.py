@@ -53,6 +53,13 @@ def _instance(args) -> int:
     return 0
 
 
+def _goto(args) -> int:
+    from .lab import Lab
+
+    Lab(sandbox.start()).goto(args.lesson)
+    return 0
+
+
 def _reset(args) -> int:
     from .terraform import workspace
 
@@ -97,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
                        ("destroy", "delete everything Terraform created")):
         commands.add_parser(name, help=text).set_defaults(run=_terraform)
     commands.add_parser("output", help="Terraform outputs as JSON").set_defaults(run=_output)
+    goto = commands.add_parser("goto", help="fast-forward the working copy and account to a lesson's start")
+    goto.add_argument("lesson", help="00-07, or playground")
+    goto.set_defaults(run=_goto)
     commands.add_parser("reset", help="restore tf/ into your working copy (your edits are backed up)").set_defaults(run=_reset)
     commands.add_parser("doctor", help="check terraform, the provider source and the sandbox").set_defaults(run=_doctor)
     return parser
@@ -113,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     except TerraformFailed as error:
         print(f"\n✘ {error}", file=sys.stderr)
         return 1
-    except (SandboxError, TerraformBusy, MirrorError, ValueError) as error:
+    except (SandboxError, TerraformBusy, MirrorError, ValueError, KeyError) as error:
         print(f"✘ {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -75,8 +75,10 @@ def render(picture: AccessPicture, title: str = "") -> graphviz.Digraph:
         _box(graph, node, f"{policy.kind} policy\\n{policy.name}{actions}", colour, shape="component")
         if policy.kind != "repository policy" and picture.role:
             graph.edge("role", node, label="attached")
-    for repo in picture.repositories:
-        _box(graph, f"repo_{repo}", f"ECR repository\\n{repo}", COLOURS["repo"], shape="cylinder")
+    with graph.subgraph(name="repositories") as column:  # every repository in one column, reached or not
+        column.attr(rank="same")
+        for repo in picture.repositories:
+            _box(column, f"repo_{repo}", f"ECR repository\\n{repo}", COLOURS["repo"], shape="cylinder")
     for i, policy in enumerate(picture.policies):
         targets = picture.repositories if "*" in policy.reaches else [r for r in policy.reaches if r in picture.repositories]
         for repo in targets:

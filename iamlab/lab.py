@@ -81,7 +81,11 @@ class Lab:
         return sandbox.session(self.info)
 
     def client(self, service: str):
-        return self.session().client(service)
+        """A boto3 client as you (made once per service: clients are thread-safe, sessions are not)."""
+        clients = self.__dict__.setdefault("_clients", {})
+        if service not in clients:
+            clients[service] = self.session().client(service)
+        return clients[service]
 
     # -- widgets -------------------------------------------------------------
     def policy_editor(self):

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from .pull import pull_steps
+from concurrent.futures import ThreadPoolExecutor
+
+from .pull import pull_steps, registry_login
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,16 @@ class InstanceProbe:
 
         self.instance_id = instance_id
         self.ecr = instance.session(instance_id, info).client("ecr")
+        self._login: tuple[str, str] | None = None
+
+    def login(self) -> tuple[str, str] | None:
+        """One registry login shared by every pull check (None when login itself is denied)."""
+        if self._login is None:
+            try:
+                self._login = registry_login(self.instance_id, self.ecr)
+            except ClientError:
+                return None
+        return self._login
 
     def run(self, check: Check) -> Cell:
         kind = check.key.split(":")[0]
@@ -79,7 +91,7 @@ class InstanceProbe:
                 self.ecr.get_authorization_token()
                 return Cell(True, "token issued")
             if kind == "pull":
-                report = pull_steps(self.instance_id, check.repository)
+                report = pull_steps(self.instance_id, check.repository, login=self.login())
                 if report.pulled:
                     return Cell(True, "manifest and layers downloaded")
                 step = report.denied_step
@@ -174,16 +186,20 @@ class AccessMatrix:
     after: dict[str, Cell] = field(default_factory=dict)
 
     def refresh(self, probe, explainer=None) -> None:
-        """Ask every question again; the current answers become the 'before' column."""
-        if self.after:
-            self.before = self.after
-        answers = {}
-        for check in self.checks:
+        """Ask every question again; the current answers become the 'before' column.
+        The questions are independent, so they are asked side by side."""
+
+        def answer(check: Check) -> Cell:
             cell = probe.run(check)
             if explainer is not None:
                 cell = Cell(cell.allowed, cell.detail, explainer.run(check).statement)
-            answers[check.key] = cell
-        self.after = answers
+            return cell
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            cells = list(pool.map(answer, self.checks))
+        if self.after:
+            self.before = self.after
+        self.after = {check.key: cell for check, cell in zip(self.checks, cells)}
 
     def changed(self) -> list[str]:
         if not self.before:

@@ -32,7 +32,7 @@ def _reach(document: dict, repository_arns: dict[str, str]) -> tuple[list[str], 
 
 
 def from_account(session, outputs: dict) -> AccessPicture:
-    """Build the picture for the lesson's role and instance."""
+    """Build the picture for the lesson's role and instance (``session``: anything with ``client()``)."""
     iam, ecr = session.client("iam"), session.client("ecr")
     repositories = {r["repositoryName"]: r["repositoryArn"] for r in ecr.describe_repositories()["repositories"]}
     picture = AccessPicture(repositories=sorted(repositories))

@@ -67,9 +67,9 @@ class PullReport:
         return "\n".join(lines)
 
 
-def registry_login(instance_id: str) -> tuple[str, str]:
+def registry_login(instance_id: str, ecr=None) -> tuple[str, str]:
     """(registry host, password) from GetAuthorizationToken, as the instance."""
-    ecr = instance_identity.session(instance_id).client("ecr")
+    ecr = ecr or instance_identity.session(instance_id).client("ecr")
     data = ecr.get_authorization_token()["authorizationData"][0]
     user, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
     return data["proxyEndpoint"].split("://", 1)[1], password
@@ -93,10 +93,11 @@ def _registry_error(body: bytes) -> str:
         return body.decode(errors="replace")[:300]
 
 
-def pull_steps(instance_id: str, repository: str, tag: str = "latest") -> PullReport:
+def pull_steps(instance_id: str, repository: str, tag: str = "latest", login: tuple[str, str] | None = None) -> PullReport:
+    """Walk the pull; ``login`` (host, password) reuses a token instead of asking for one."""
     report = PullReport(repository, tag)
     try:
-        host, password = registry_login(instance_id)
+        host, password = login or registry_login(instance_id)
     except ClientError as error:
         report.steps.append(Step("log in", "ecr:GetAuthorizationToken", False, error.response["Error"]["Message"]))
         return report

@@ -34,13 +34,15 @@ FIGURES = {
 }
 
 
-def main() -> None:
+def main(target: Path = HERE) -> None:
     for name, (title, picture) in FIGURES.items():
         graph = render(picture, title)
-        (HERE / f"{name}.svg").write_text(graph.pipe(format="svg", encoding="utf-8"))
-        (HERE / f"{name}.gv").write_text(graph.source)
-        print(f"images/{name}.svg")
+        (target / f"{name}.svg").write_text(graph.pipe(format="svg", encoding="utf-8"))
+        (target / f"{name}.gv").write_text(graph.source)
+        print(f"{target.name}/{name}.svg")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

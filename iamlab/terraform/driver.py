@@ -210,6 +210,15 @@ class Driver:
         # python-terraform's destroy() sends -force, which Terraform 1.x rejects.
         return self._run("destroy", lambda tf: tf.cmd("destroy", auto_approve=IsFlagged, no_color=IsFlagged, input=False))
 
+    def state_outputs(self) -> dict[str, object]:
+        """The outputs recorded in the local state file: what ``terraform output`` prints,
+        without starting Terraform (the widgets read them after every apply)."""
+        try:
+            state = json.loads((self.directory / "terraform.tfstate").read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return {name: item["value"] for name, item in state.get("outputs", {}).items()}
+
     def outputs(self) -> dict[str, object]:
         """Terraform outputs as plain values (``terraform output -json``)."""
         quiet = Driver(sink=lambda line: None, directory=self.directory)

@@ -20,7 +20,7 @@ class MatrixView(w.VBox):
         super().__init__([w.HTML("<h4>What can the instance do?</h4>"), self.table, self.note])
 
     def refresh(self) -> AccessMatrix:
-        outputs = self.lab.outputs()
+        outputs = self.lab.terraform.state_outputs()
         repositories = sorted(r["repositoryName"] for r in self.lab.client("ecr").describe_repositories()["repositories"])
         if self.matrix is None:
             self.matrix = AccessMatrix(lesson_checks(repositories, self.lab.info.region, self.lab.account))
@@ -41,7 +41,7 @@ class DiagramView(w.VBox):
         super().__init__([w.HTML("<h4>The picture</h4>"), self.image])
 
     def refresh(self) -> str:
-        picture = from_account(self.lab.session(), self.lab.outputs())
+        picture = from_account(self.lab, self.lab.terraform.state_outputs())
         svg = render(picture).pipe(format="svg", encoding="utf-8")
         self.image.value = f'<div class="iamlab-diagram" role="img" aria-label="diagram of the instance, its role and policies">{svg[svg.find("<svg"):]}</div>'
         return svg
