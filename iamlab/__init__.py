@@ -16,3 +16,17 @@ def start():
     from .lab import start as _start
 
     return _start()
+
+
+def check(name, answer=None):
+    """Check an exercise: ``check("04-scope")``."""
+    from .course.checks import check as _check
+
+    return _check(name, answer)
+
+
+def solution(name):
+    """Reveal (and if needed apply) an exercise's reference solution."""
+    from .course.checks import solution as _solution
+
+    return _solution(name)

@@ -5,47 +5,75 @@
     lab.show("aws_iam_role.ec2_ecr_role")
     lab.apply()                   # real `terraform apply`, streamed
     iam = lab.client("iam")       # boto3 against the sandbox, as you
+    lab.access()                  # what can the instance do? (real calls as the instance)
 
 The teaching lives in the notebooks' Markdown; this module only does the work.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import os
+import subprocess
+import tempfile
 from pathlib import Path
 
 from . import paths, sandbox
-from .terraform import Driver, workspace
+from .terraform import Driver, edits, workspace
 from .terraform import config as tfconfig
 
 
-def _display_markdown(text: str) -> None:
+def _in_notebook() -> bool:
     try:
         from IPython import get_ipython
+
+        return get_ipython() is not None and type(get_ipython()).__name__ != "TerminalInteractiveShell"
+    except ImportError:
+        return False
+
+
+def show_markdown(text: str) -> None:
+    if _in_notebook():
         from IPython.display import Markdown, display
 
-        if get_ipython() is not None:
-            display(Markdown(text))
-            return
-    except ImportError:
-        pass
-    print(text)
+        display(Markdown(text))
+    else:
+        print(text)
+
+
+def show_html(markup: str, text: str) -> None:
+    """HTML in a notebook, the plain ``text`` elsewhere."""
+    if _in_notebook():
+        from IPython.display import HTML, display
+
+        display(HTML(markup))
+    else:
+        print(text)
 
 
 class Lab:
     """The learner's course session: sandbox, working copy, Terraform, AWS clients."""
 
+    account = sandbox.ACCOUNT_ID
+
     def __init__(self, info: sandbox.SandboxInfo):
         self.info = info
         self.directory: Path = workspace.ensure()
         self.terraform = Driver(directory=self.directory)
+        self._clients: dict = {}
 
     # -- Terraform -------------------------------------------------------
     def init(self):
         return self.terraform.init()
 
     def plan(self):
-        return self.terraform.plan()
+        """``terraform plan``, then what it means in plain words."""
+        from .terraform.plan import summary
+
+        result, changes = self.terraform.plan_changes()
+        show_markdown("**In plain words:** " + summary(changes) + "".join(f"\n- {c.sentence()}" for c in changes))
+        return changes
 
     def apply(self):
         return self.terraform.apply()
@@ -54,7 +82,7 @@ class Lab:
         return self.terraform.destroy()
 
     def outputs(self) -> dict:
-        return self.terraform.outputs()
+        return self.terraform.state_outputs() or self.terraform.outputs()
 
     def goto(self, lesson: str, apply: bool | None = None) -> list[str]:
         """Fast-forward your working copy (and the account) to where ``lesson`` starts."""
@@ -71,53 +99,187 @@ class Lab:
             if result.changed:
                 done.append("applied it: " + ", ".join(f"{n} {k}" for k, n in result.summary.items() if n))
         message = "; ".join(done) if done else "nothing to change"
-        _display_markdown(f"**Ready for lesson {lesson}:** {message}.")
+        show_markdown(f"**Ready for lesson {lesson}:** {message}.")
         return done
 
-    # -- AWS, as the learner ----------------------------------------------
-    account = sandbox.ACCOUNT_ID
+    # -- your files -----------------------------------------------------------
+    def show(self, address: str) -> str:
+        """Show one block of your working copy, as you wrote it."""
+        source = tfconfig.block_source(self.directory, address)
+        block = tfconfig.find(self.directory, address)
+        show_markdown(f"From `{block.file.name}` in your working copy:\n\n```hcl\n{source}\n```")
+        return source
 
-    def session(self):
-        return sandbox.session(self.info)
+    def comment_out(self, address: str) -> edits.Edit:
+        """Comment out a block in your files (what the lesson asks you to do by hand), showing the diff."""
+        edit = edits.comment_out(self.directory, address)
+        if edit.changed:
+            show_markdown(f"Edited `{edit.file.name}` (a copy of the old file is in `{edit.backup}`):\n\n```diff\n{edit.diff}```")
+        else:
+            show_markdown(f"`{address}` is not active in your files: nothing to comment out.")
+        return edit
 
-    def client(self, service: str):
-        """A boto3 client as you (made once per service: clients are thread-safe, sessions are not)."""
-        clients = self.__dict__.setdefault("_clients", {})
-        if service not in clients:
-            clients[service] = self.session().client(service)
-        return clients[service]
+    def write_tf(self, name: str, text: str) -> Path:
+        """Add a file of your own to the working copy, and show it."""
+        path = self.directory / name
+        path.write_text(text)
+        show_markdown(f"Wrote `{name}` in your working copy:\n\n```hcl\n{text.rstrip()}\n```")
+        return path
 
-    # -- widgets -------------------------------------------------------------
+    def remove_tf(self, name: str) -> None:
+        (self.directory / name).unlink(missing_ok=True)
+        show_markdown(f"Removed `{name}` from your working copy.")
+
+    # -- the custom policy (the editor's model) -----------------------------
+    def policy(self):
+        """Your custom policy as the editor holds it (a ``PolicyModel`` you can change in code)."""
+        from .editor import io as policy_io
+        from .widgets.editor import seed_policy
+
+        return policy_io.load(self.directory, seed_policy(self.info.region, self.account))
+
+    def save_policy(self, model) -> None:
+        """Check and write the policy into the working copy, exactly as the editor's Save does."""
+        from .editor import io as policy_io
+        from .editor.model import terraform_block
+
+        model.region, model.account = self.info.region, self.account
+        policy_io.write(self.directory, model)
+        show_markdown(f"Saved into `iamlab_policy.tf.json`. In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
+
     def policy_editor(self):
         """The policy editor, with Plan/Apply, the access matrix and the diagram."""
         from .widgets import PolicyEditor
 
         return PolicyEditor(self)
 
-    # -- showing things ---------------------------------------------------
-    def show(self, address: str) -> str:
-        """Show one block of your working copy, as you wrote it."""
-        source = tfconfig.block_source(self.directory, address)
-        block = tfconfig.find(self.directory, address)
-        _display_markdown(f"From `{block.file.name}` in your working copy:\n\n```hcl\n{source}\n```")
-        return source
+    # -- AWS, as the learner ----------------------------------------------
+    def session(self):
+        return sandbox.session(self.info)
+
+    def client(self, service: str):
+        """A boto3 client as you (made once per service: clients are thread-safe, sessions are not)."""
+        if service not in self._clients:
+            self._clients[service] = self.session().client(service)
+        return self._clients[service]
 
     def show_json(self, document, title: str = "") -> None:
         if isinstance(document, str):
             document = json.loads(document)
         heading = f"**{title}**\n\n" if title else ""
-        _display_markdown(f"{heading}```json\n{json.dumps(document, indent=2)}\n```")
+        show_markdown(f"{heading}```json\n{json.dumps(document, indent=2)}\n```")
+
+    def simulate(self, actions: list[str], resources: list[str] = ("*",), role_arn: str | None = None) -> list[dict]:
+        """IAM's policy simulator for the role: one row per action and resource."""
+        from .matrix import describe_statements
+
+        role_arn = role_arn or self.outputs()["role_arn"]
+        results = self.client("iam").simulate_principal_policy(
+            PolicySourceArn=role_arn, ActionNames=list(actions), ResourceArns=list(resources))["EvaluationResults"]
+        rows = [{"action": r["EvalActionName"], "resource": r["EvalResourceName"], "decision": r["EvalDecision"],
+                 "decided by": describe_statements(r)} for r in results]
+        table = "".join(f"<tr><td><code>{html.escape(r['action'])}</code></td><td><code>{html.escape(r['resource'])}</code></td>"
+                        f"<td>{r['decision']}</td><td>{html.escape(r['decided by'])}</td></tr>" for r in rows)
+        show_html(f"<table><tr><th>action</th><th>resource</th><th>EvalDecision</th><th>matched statements</th></tr>{table}</table>",
+                  "\n".join(f"{r['decision']:<13} {r['action']} on {r['resource']}  {r['decided by']}" for r in rows))
+        return rows
+
+    # -- the instance ---------------------------------------------------------
+    def instance_id(self) -> str:
+        return self.outputs()["instance_id"]
+
+    def instance_credentials(self) -> dict:
+        """What the instance's metadata service hands out (the secret parts shortened for display)."""
+        from .sandbox import instance
+
+        document = instance.credentials(self.instance_id(), self.info)
+        shown = {k: (v[:12] + "…" if k in ("SecretAccessKey", "Token") else v) for k, v in document.items()}
+        self.show_json(shown, f"Credentials the metadata service gives {self.instance_id()}")
+        return document
+
+    def as_instance(self, command: str, check: bool = False) -> subprocess.CompletedProcess:
+        """Run a shell command as the instance (its role's credentials), and print what it prints."""
+        from .sandbox import instance
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(instance.environment(self.instance_id(), self.info))
+        env["REGISTRY_AUTH_FILE"] = str(Path(tempfile.gettempdir()) / f"iamlab-auth-{os.getuid()}.json")
+        env["REGISTRY"] = self.info.endpoint.split("://", 1)[1]
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=300)
+        print(f"[instance]$ {command}")
+        if result.stdout:
+            print(result.stdout.rstrip())
+        if result.stderr:
+            print(result.stderr.rstrip())
+        print(f"(exit code {result.returncode})")
+        if check and result.returncode != 0:
+            raise subprocess.CalledProcessError(result.returncode, command, result.stdout, result.stderr)
+        return result
+
+    def pull(self, repository: str, tag: str = "latest"):
+        """A pull, step by step, with each access decision."""
+        from .pull import pull_steps
+
+        report = pull_steps(self.instance_id(), repository, tag)
+        if _in_notebook():
+            from IPython.display import Markdown, display
+
+            display(Markdown(report._repr_markdown_()))
+        else:
+            print(report)
+        return report
+
+    def access(self):
+        """What can the instance do? The lesson's questions, asked by real calls as the instance,
+        each explained by the policy simulator."""
+        from .matrix import AccessMatrix, InstanceProbe, SimulatorProbe, lesson_checks
+
+        outputs = self.outputs()
+        repositories = sorted(r["repositoryName"] for r in self.client("ecr").describe_repositories()["repositories"])
+        matrix = AccessMatrix(lesson_checks(repositories, self.info.region, self.account))
+        matrix.refresh(InstanceProbe(outputs["instance_id"], self.info), SimulatorProbe(self.client("iam"), outputs["role_arn"]))
+        answers = {row["check"]: row["after"] for row in matrix.as_rows()}
+        show_html(matrix.to_html(), "\n".join(f"{answers[c.key]:<8} {c.label}" for c in matrix.checks))
+        return answers
+
+    def diagram(self, title: str = ""):
+        """The picture, drawn from the account now."""
+        from .diagram import render
+        from .picture import from_account
+
+        graph = render(from_account(self, self.outputs()), title)
+        if _in_notebook():
+            from IPython.display import SVG, display
+
+            display(SVG(graph.pipe(format="svg")))
+        return graph
+
+    def activity(self) -> list[dict]:
+        """What the instance's role did, as the sandbox recorded it (like CloudTrail)."""
+        return sandbox.activity(f"arn:aws:sts::{self.account}:assumed-role/{self.outputs()['role_name']}/", self.info)
+
+    def clear_activity(self) -> None:
+        sandbox.clear_activity(self.info)
 
     def __repr__(self) -> str:
-        return (f"Lab(sandbox={self.info.endpoint}, account={sandbox.ACCOUNT_ID}, "
+        return (f"Lab(sandbox={self.info.endpoint}, account={self.account}, "
                 f"region={self.info.region}, working_copy={self.directory})")
+
+
+_current: Lab | None = None
+
+
+def current() -> Lab:
+    """The lab the notebook started (for ``check()`` and ``solution()``)."""
+    return _current if _current is not None else start()
 
 
 def start() -> Lab:
     """Start (or find) the sandbox and your working copy, and say where they are."""
+    global _current
     info = sandbox.start()
-    lab = Lab(info)
-    _display_markdown(
+    lab = _current = Lab(info)
+    show_markdown(
         f"**Sandbox ready** at `{info.endpoint}`: account `{sandbox.ACCOUNT_ID}`, region `{info.region}`.  \n"
         f"Your Terraform working copy: `{_relative(lab.directory)}`"
     )
@@ -129,3 +291,6 @@ def _relative(path: Path) -> str:
         return str(path.relative_to(paths.PROJECT_DIR))
     except ValueError:
         return str(path)
+
+
+__all__ = ["Lab", "start", "show_markdown"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import paths
+from ..editor import io as policy_io
 from ..editor.model import ALL, REPO_PREFIX, PolicyModel, StatementModel, terraform_json
 from ..terraform import edits, policy_file, workspace
 
@@ -91,11 +92,7 @@ def arrange(lesson: str, region: str, account: str) -> list[str]:
     else:
         model = stage.policy
         model.region, model.account = region, account
-        before = policy_file.read(directory)
-        config = terraform_json(model)
-        if before != config:
-            policy_file.write(directory, config)
-            policy_file.save_editor_state(directory, {"name": model.name, "description": model.description,
-                                                      "statements": [s.__dict__ for s in model.statements]})
+        if policy_file.read(directory) != terraform_json(model):
+            policy_io.write(directory, model)
             done.append(f"wrote {model.name} into {policy_file.FILE_NAME}")
     return done

@@ -7,6 +7,8 @@
 
 from .manager import (  # noqa: F401
     SandboxError,
+    activity,
+    clear_activity,
     SandboxInfo,
     export_lines,
     learner_env,

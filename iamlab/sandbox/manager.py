@@ -233,3 +233,19 @@ class SandboxSession:
     def client(self, service: str, **kwargs):
         kwargs.setdefault("endpoint_url", self.info.endpoint)
         return self.boto.client(service, **kwargs)
+
+
+def activity(principal_prefix: str = "", info: SandboxInfo | None = None) -> list[dict]:
+    """Every request the sandbox decided for role sessions (like CloudTrail): action, resource, decision."""
+    import urllib.parse
+
+    info = info or require()
+    query = urllib.parse.urlencode({"principal": principal_prefix}) if principal_prefix else ""
+    with urllib.request.urlopen(f"{info.endpoint}/iamlab/activity?{query}", timeout=30) as reply:
+        return json.loads(reply.read())["activity"]
+
+
+def clear_activity(info: SandboxInfo | None = None) -> None:
+    info = info or require()
+    request = urllib.request.Request(f"{info.endpoint}/iamlab/activity", method="DELETE")
+    urllib.request.urlopen(request, timeout=30).read()

@@ -14,28 +14,27 @@ import json
 import ipywidgets as w
 
 from ..editor import checks
-from ..editor.model import ALL, PolicyModel, StatementModel, terraform_block, terraform_json
-from ..terraform import config as tfconfig
+from ..editor import io as policy_io
+from ..editor.model import ALL, PolicyModel, StatementModel, terraform_block
 from ..terraform import policy_file
 from .runner import TerraformRunner, _panel
 from .statement import StatementEditor
 from .views import DiagramView, MatrixView
 
-SEED_ACTIONS = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
-
-
 def seed_policy(region: str, account: str) -> PolicyModel:
     """The lesson's first custom policy: the four pull actions on every resource."""
-    return PolicyModel(statements=[StatementModel("Allow", list(SEED_ACTIONS), [ALL])], region=region, account=account)
+    from ..course.stages import seed_policy as lesson_seed
+
+    model = lesson_seed()
+    model.region, model.account = region, account
+    return model
 
 
 class PolicyEditor(w.VBox):
     def __init__(self, lab, model: PolicyModel | None = None):
         self.lab = lab
         self.repositories = sorted(r["repositoryName"] for r in lab.client("ecr").describe_repositories()["repositories"])
-        state = policy_file.load_editor_state(lab.directory)
-        self.model = model or (PolicyModel(**{**state, "statements": [StatementModel(**s) for s in state["statements"]]})
-                               if state else seed_policy(lab.info.region, lab.account))
+        self.model = model or policy_io.load(lab.directory, seed_policy(lab.info.region, lab.account))
         self.model.region, self.model.account = lab.info.region, lab.account
 
         self.name = w.Text(value=self.model.name, description="Policy name:")
@@ -142,22 +141,12 @@ class PolicyEditor(w.VBox):
     # -- writing and running ---------------------------------------------------------
     def save(self) -> str | None:
         """Check, then write the policy into the working copy. Returns a problem (HTML) or None."""
-        found = checks.check(self.model)
-        errors = checks.blocking(found)
-        if errors:
-            self.save_message.value = _panel("error", "Not written: fix the errors first", _findings_html(errors, heading=False))
+        try:
+            policy_io.write(self.lab.directory, self.model)
+        except policy_io.PolicyNotWritten as error:
+            body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
+            self.save_message.value = _panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
             return self.save_message.value
-        declared = tfconfig.find(self.lab.directory, f"aws_iam_policy.{self.model.name}")
-        if declared is not None and declared.file.name != policy_file.FILE_NAME:
-            message = (f"Your {declared.file.name} already declares aws_iam_policy.{self.model.name}. Two declarations of one "
-                       "resource cannot both exist: either delete yours and let the editor write it, or give the editor's "
-                       "policy another name.")
-            self.save_message.value = _panel("error", "Not written", html.escape(message))
-            return self.save_message.value
-        policy_file.write(self.lab.directory, terraform_json(self.model))
-        policy_file.save_editor_state(self.lab.directory, {
-            "name": self.model.name, "description": self.model.description,
-            "statements": [s.__dict__ for s in self.model.statements]})
         self.save_message.value = _panel("success", f"Written to {policy_file.FILE_NAME}",
                                          "Your own .tf files were not touched.")
         return None
