@@ -184,6 +184,22 @@ class Lab:
                   "\n".join(f"{r['decision']:<13} {r['action']} on {r['resource']}  {r['decided by']}" for r in rows))
         return rows
 
+    def describe_actions(self, actions: list[str]) -> list[dict]:
+        """Each action's access level and what it allows, from the Service Authorization Reference."""
+        from .policy import catalogue
+
+        rows = []
+        for action in actions:
+            info = catalogue.lookup(action)
+            rows.append({"action": action, "access level": info.access_level if info else "?",
+                         "resource types": ", ".join(info.resource_types) if info and info.resource_types else "none (needs \"*\")",
+                         "allows": info.description if info else "unknown action"})
+        table = "".join(f"<tr><td><code>{html.escape(r['action'])}</code></td><td>{r['access level']}</td>"
+                        f"<td>{html.escape(r['resource types'])}</td><td>{html.escape(r['allows'])}</td></tr>" for r in rows)
+        show_html(f"<table><tr><th>action</th><th>access level</th><th>resource types</th><th>allows</th></tr>{table}</table>",
+                  "\n".join(f"{r['access level']:<8} {r['action']}: {r['allows']}" for r in rows))
+        return rows
+
     # -- the instance ---------------------------------------------------------
     def instance_id(self) -> str:
         return self.outputs()["instance_id"]

@@ -68,5 +68,5 @@ def from_account(session, outputs: dict) -> AccessPicture:
         except ecr.exceptions.RepositoryPolicyNotFoundException:
             continue
         _, actions, denies = _reach(json.loads(text), {name: repositories[name]})
-        picture.policies.append(PolicyNode(f"{name} repository policy", "repository policy", [name], actions, denies))
+        picture.policies.append(PolicyNode(f"on {name}", "repository policy", [name], actions, denies))
     return picture

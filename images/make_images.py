@@ -31,6 +31,24 @@ FIGURES = {
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
                       [PolicyNode("AmazonEC2ContainerRegistryReadOnly", "AWS managed", ["*"], READ_ONLY)], REPOS),
     ),
+    "03-custom-policy": (
+        "A custom policy next to the managed one: access adds up",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+                      [PolicyNode("AmazonEC2ContainerRegistryReadOnly", "AWS managed", ["*"], READ_ONLY),
+                       PolicyNode("ecr_custom_read_only", "customer managed", ["*"], PULL)], REPOS),
+    ),
+    "04-least-privilege": (
+        "Least privilege: log in anywhere, pull one repository",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+                      [PolicyNode("ecr_custom_read_only", "customer managed", ["flask_app"], PULL)], REPOS),
+    ),
+    "06-beyond": (
+        "An explicit Deny, and a repository policy that grants on its own",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+                      [PolicyNode("ecr_custom_read_only", "customer managed", ["flask_app"], PULL),
+                       PolicyNode("deny-push", "inline", ["*"], ["ecr:PutImage", "ecr:InitiateLayerUpload"], denies=True),
+                       PolicyNode("on reports_app", "repository policy", ["reports_app"], PULL[1:])], REPOS),
+    ),
 }
 
 

@@ -216,8 +216,8 @@ def _scope(lab: Lab, answer) -> list[tuple[bool, str]]:
     custom = f"arn:aws:iam::{account}:policy/{POLICY}"
     decisions = _decisions(lab, [("ecr:GetAuthorizationToken", "*"), ("ecr:BatchGetImage", repo("flask_app")),
                                  ("ecr:BatchGetImage", repo("reports_app")), ("ecr:DescribeRepositories", repo("*"))])
-    pasted = [p.name for p in lab.directory.glob("*.tf*") if not p.name.endswith("_override.tf")
-              and re.search(r"repository/flask_app", p.read_text())]
+    files = [*lab.directory.glob("*.tf"), *lab.directory.glob("*.tf.json")]
+    pasted = [p.name for p in files if not p.name.endswith("_override.tf") and re.search(r"repository/flask_app", p.read_text())]
     return [
         (custom in attached, f"{POLICY} is attached" if custom in attached else f"{POLICY} is not attached to the role"),
         (MANAGED_ARN not in attached, "the managed policy is no longer attached" if MANAGED_ARN not in attached
