@@ -60,6 +60,12 @@ def _goto(args) -> int:
     return 0
 
 
+def _run_all(args) -> int:
+    from . import runall
+
+    return runall.main()
+
+
 def _reset(args) -> int:
     from .terraform import workspace
 
@@ -107,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     goto = commands.add_parser("goto", help="fast-forward the working copy and account to a lesson's start")
     goto.add_argument("lesson", help="00-07, or playground")
     goto.set_defaults(run=_goto)
+    commands.add_parser("run-all", help="run every notebook in order on a fresh sandbox, with a summary").set_defaults(run=_run_all)
     commands.add_parser("reset", help="restore tf/ into your working copy (your edits are backed up)").set_defaults(run=_reset)
     commands.add_parser("doctor", help="check terraform, the provider source and the sandbox").set_defaults(run=_doctor)
     return parser

@@ -126,6 +126,14 @@ class CourseTerraform(python_terraform.Terraform):
         return returncode, "".join(out_lines), "".join(err_lines)
 
 
+def _record_timing(result: Result) -> None:
+    """With ``$IAMLAB_TIMINGS_FILE`` set, log each command's duration (for benchmarks/)."""
+    target = os.environ.get("IAMLAB_TIMINGS_FILE")
+    if target:
+        with open(target, "a") as log:
+            log.write(json.dumps({"command": result.command, "seconds": round(result.seconds, 3)}) + "\n")
+
+
 _busy: dict[Path, float] = {}
 _busy_lock = threading.Lock()
 
@@ -183,6 +191,7 @@ class Driver:
         started = time.perf_counter()
         returncode, out, err = call(self.terraform())
         result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
+        _record_timing(result)
         if returncode not in ok_codes:
             raise TerraformFailed(name, returncode, explain(result.stdout, result.stderr), error_blocks(result.stderr or result.stdout), result.stdout)
         return result
