@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import sandbox
+from . import mode, sandbox
 
 
 def _sandbox(args) -> int:
@@ -40,6 +40,64 @@ def _terraform(args) -> int:
         counts = result.summary
         print(f"\nIn short: {counts.get('add', 0)} to add, {counts.get('change', 0)} to change, "
               f"{counts.get('destroy', 0)} to destroy.")
+    if args.command == "destroy":
+        return _report_leftovers()
+    return 0
+
+
+def _clients():
+    """service -> boto3 client, in the current mode (sandbox as the learner, or real AWS)."""
+    if mode.is_aws():
+        from .aws_mode import session
+
+        boto = session()
+        return lambda service: boto.client(service)
+    learner = sandbox.session(sandbox.require())
+    return learner.client
+
+
+def _report_leftovers() -> int:
+    from .cleanup import leftovers
+
+    left = leftovers(_clients())
+    if left:
+        print("\nStill there (tagged course=iamlab or made by the course):")
+        print("\n".join(f"  - {item}" for item in left))
+        return 1
+    print("\nNothing the course created is left.")
+    return 0
+
+
+def _confirm(args) -> int:
+    from . import aws_mode
+
+    if not mode.is_aws():
+        print("confirm is for real AWS mode: python -m iamlab --aws confirm. The sandbox needs no confirmation.")
+        return 1
+    checked = aws_mode.preflight()
+    print(checked.summary())
+    if checked.missing_repositories:
+        print("\nCreate the missing repositories first; nothing was confirmed.", file=sys.stderr)
+        return 1
+    typed = args.account if args.account is not None else input(f"\nType the account id ({checked.account}) to confirm: ").strip()
+    if typed != checked.account:
+        print("Not confirmed: the account id did not match. Nothing will be applied.", file=sys.stderr)
+        return 1
+    aws_mode.confirm(checked)
+    print(f"Confirmed for account {checked.account} in {checked.region}. `python -m iamlab --aws apply` will now create the resources.")
+    print("\nTo verify on the instance afterwards:\n" + aws_mode.instance_commands(checked.account, checked.region))
+    return 0
+
+
+def _solutions(args) -> int:
+    from .course import solutions_mode
+
+    if args.action == "on":
+        solutions_mode.switch(True)
+    elif args.action == "off":
+        solutions_mode.switch(False)
+    print(f"Solutions mode is {'on' if solutions_mode.enabled() else 'off'}"
+          + (": every check() fills in or applies the reference solution first." if solutions_mode.enabled() else "."))
     return 0
 
 
@@ -93,6 +151,7 @@ def _output(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m iamlab", description="Learn AWS IAM with real Terraform, on a local AWS sandbox.")
+    parser.add_argument("--aws", action="store_true", help="use your real AWS account (costs money; asks to confirm first)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     box = commands.add_parser("sandbox", help="the local AWS account")
@@ -113,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     goto = commands.add_parser("goto", help="fast-forward the working copy and account to a lesson's start")
     goto.add_argument("lesson", help="00-07, or playground")
     goto.set_defaults(run=_goto)
+    confirm = commands.add_parser("confirm", help="real AWS mode: show account, region, principal and cost, and confirm")
+    confirm.add_argument("--account", help="the account id, to confirm without a prompt")
+    confirm.set_defaults(run=_confirm)
+    solutions = commands.add_parser("solutions", help="solutions mode for demos: check() fills in the reference answers")
+    solutions.add_argument("action", choices=["on", "off", "status"])
+    solutions.set_defaults(run=_solutions)
     commands.add_parser("run-all", help="run every notebook in order on a fresh sandbox, with a summary").set_defaults(run=_run_all)
     commands.add_parser("reset", help="restore tf/ into your working copy (your edits are backed up)").set_defaults(run=_reset)
     commands.add_parser("doctor", help="check terraform, the provider source and the sandbox").set_defaults(run=_doctor)
@@ -124,13 +189,17 @@ def main(argv: list[str] | None = None) -> int:
     from .terraform import TerraformBusy, TerraformFailed
     from .terraform.cliconfig import MirrorError
 
+    from .aws_mode import AwsModeError
+
     args = build_parser().parse_args(argv)
+    if args.aws:
+        mode.use(mode.AWS)
     try:
         return args.run(args)
     except TerraformFailed as error:
         print(f"\n✘ {error}", file=sys.stderr)
         return 1
-    except (SandboxError, TerraformBusy, MirrorError, ValueError, KeyError) as error:
+    except (SandboxError, TerraformBusy, MirrorError, AwsModeError, ValueError, KeyError) as error:
         print(f"✘ {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

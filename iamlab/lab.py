@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import paths, sandbox
+from . import mode, paths, sandbox
 from .terraform import Driver, edits, workspace
 from .terraform import config as tfconfig
 
@@ -57,8 +57,8 @@ class Lab:
 
     account = sandbox.ACCOUNT_ID
 
-    def __init__(self, info: sandbox.SandboxInfo):
-        self.info = info
+    def __init__(self, info: sandbox.SandboxInfo | None):
+        self.info = info  # None in real AWS mode
         self.directory: Path = workspace.ensure()
         self.terraform = Driver(directory=self.directory)
         self._clients: dict = {}
@@ -147,6 +147,12 @@ class Lab:
         policy_io.write(self.directory, model)
         show_markdown(f"Saved into `iamlab_policy.tf.json`. In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
 
+    def mode_switch(self):
+        """Sandbox or real AWS, with the cost and an explicit confirmation before anything is created."""
+        from .widgets.mode import ModeSwitch
+
+        return ModeSwitch()
+
     def policy_editor(self):
         """The policy editor, with Plan/Apply, the access matrix and the diagram."""
         from .widgets import PolicyEditor
@@ -155,6 +161,10 @@ class Lab:
 
     # -- AWS, as the learner ----------------------------------------------
     def session(self):
+        if mode.is_aws():
+            from .aws_mode import session
+
+            return session()
         return sandbox.session(self.info)
 
     def client(self, service: str):
@@ -201,11 +211,20 @@ class Lab:
         return rows
 
     # -- the instance ---------------------------------------------------------
+    def _sandbox_only(self, what: str) -> None:
+        if mode.is_aws():
+            from .aws_mode import AwsModeError, instance_commands, preflight
+
+            checked = preflight()
+            raise AwsModeError(f"{what} works in the sandbox only. On real AWS, SSH to the instance and run:\n"
+                               + instance_commands(checked.account, checked.region))
+
     def instance_id(self) -> str:
         return self.outputs()["instance_id"]
 
     def instance_credentials(self) -> dict:
         """What the instance's metadata service hands out (the secret parts shortened for display)."""
+        self._sandbox_only("Reading the instance's credentials")
         from .sandbox import instance
 
         document = instance.credentials(self.instance_id(), self.info)
@@ -215,6 +234,7 @@ class Lab:
 
     def as_instance(self, command: str, check: bool = False) -> subprocess.CompletedProcess:
         """Run a shell command as the instance (its role's credentials), and print what it prints."""
+        self._sandbox_only("Acting as the instance")
         from .sandbox import instance
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -234,6 +254,7 @@ class Lab:
 
     def pull(self, repository: str, tag: str = "latest"):
         """A pull, step by step, with each access decision."""
+        self._sandbox_only("Pulling as the instance")
         from .pull import pull_steps
 
         report = pull_steps(self.instance_id(), repository, tag)
@@ -252,8 +273,13 @@ class Lab:
 
         outputs = self.outputs()
         repositories = sorted(r["repositoryName"] for r in self.client("ecr").describe_repositories()["repositories"])
-        matrix = AccessMatrix(lesson_checks(repositories, self.info.region, self.account))
-        matrix.refresh(InstanceProbe(outputs["instance_id"], self.info), SimulatorProbe(self.client("iam"), outputs["role_arn"]))
+        region = self.info.region if self.info else self.session().region_name
+        matrix = AccessMatrix(lesson_checks(repositories, region, self.account))
+        simulator = SimulatorProbe(self.client("iam"), outputs["role_arn"])
+        if mode.is_aws():  # no calls as the instance from here: the simulator answers
+            matrix.refresh(simulator)
+        else:
+            matrix.refresh(InstanceProbe(outputs["instance_id"], self.info), simulator)
         answers = {row["check"]: row["after"] for row in matrix.as_rows()}
         show_html(matrix.to_html(), "\n".join(f"{answers[c.key]:<8} {c.label}" for c in matrix.checks))
         return answers
@@ -293,6 +319,15 @@ def current() -> Lab:
 def start() -> Lab:
     """Start (or find) the sandbox and your working copy, and say where they are."""
     global _current
+    if mode.is_aws():
+        from .aws_mode import preflight
+
+        checked = preflight()
+        lab = _current = Lab(None)
+        lab.account = checked.account
+        show_markdown(f"**Real AWS mode**: account `{checked.account}`, region `{checked.region}`, as `{checked.principal}`. "
+                      "Nothing is created before you confirm (`lab.mode_switch()`).")
+        return lab
     info = sandbox.start()
     lab = _current = Lab(info)
     show_markdown(

@@ -28,6 +28,10 @@ resource "aws_instance" "ec2_instance" {
   instance_type        = var.instance_type
   iam_instance_profile = aws_iam_instance_profile.ec2_profile.name
 
+  # Only when SSH is switched on (real AWS): your key, and SSH from your address only.
+  key_name               = local.ssh_enabled ? aws_key_pair.learner[0].key_name : null
+  vpc_security_group_ids = local.ssh_enabled ? [aws_security_group.ssh[0].id] : null
+
   tags = {
     Name = "iamlab-ec2-instance"
   }
@@ -73,4 +77,39 @@ data "aws_ecr_repository" "pull" {
 
 data "aws_ecr_repository" "other" {
   name = var.other_repository
+}
+
+# ---------------------------------------------------------------------------
+# SSH access, for running the lesson's checks on a real instance. Off by default.
+# ---------------------------------------------------------------------------
+locals {
+  ssh_enabled = var.ssh_public_key != "" && var.ssh_allowed_cidr != ""
+}
+
+resource "aws_key_pair" "learner" {
+  count      = local.ssh_enabled ? 1 : 0
+  key_name   = "iamlab-learner"
+  public_key = var.ssh_public_key
+}
+
+resource "aws_security_group" "ssh" {
+  count       = local.ssh_enabled ? 1 : 0
+  name        = "iamlab-ssh"
+  description = "SSH from the learner's address only"
+
+  ingress {
+    description = "SSH from one address"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.ssh_allowed_cidr]
+  }
+
+  egress {
+    description = "Everything out (ECR, package repositories)"
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
 }

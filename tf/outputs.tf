@@ -26,3 +26,12 @@ output "other_repository_arn" {
 output "pull_repository_url" {
   value = data.aws_ecr_repository.pull.repository_url
 }
+
+output "instance_public_ip" {
+  value = aws_instance.ec2_instance.public_ip
+}
+
+output "ssh_command" {
+  description = "How to log in to the instance (when SSH is switched on)."
+  value       = local.ssh_enabled ? "ssh ec2-user@${aws_instance.ec2_instance.public_ip}" : "SSH is off: set ssh_public_key and ssh_allowed_cidr"
+}

@@ -45,11 +45,10 @@ def mirror_versions(mirror: Path) -> list[str]:
     provider = Path(mirror) / AWS_PROVIDER
     if not provider.is_dir():
         return []
-    return sorted(
-        version.name
-        for version in provider.iterdir()
-        if (version / platform_dir()).is_dir() or any(version.glob(f"*_{platform_dir()}.zip"))
-    )
+    unpacked = {version.name for version in provider.iterdir() if (version / platform_dir()).is_dir()}
+    # `terraform providers mirror` writes the packed layout: terraform-provider-aws_5.100.0_linux_amd64.zip
+    packed = {zip_file.name.split("_")[1] for zip_file in provider.glob(f"terraform-provider-aws_*_{platform_dir()}.zip")}
+    return sorted(unpacked | packed)
 
 
 @dataclass(frozen=True)

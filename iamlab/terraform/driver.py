@@ -13,6 +13,8 @@ Every command goes the same way:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -26,7 +28,7 @@ from typing import Callable
 import python_terraform
 from python_terraform import IsFlagged
 
-from .. import sandbox
+from .. import mode, sandbox
 from . import cliconfig, override, workspace
 from .explain import error_blocks, explain
 
@@ -134,6 +136,19 @@ def _record_timing(result: Result) -> None:
             log.write(json.dumps({"command": result.command, "seconds": round(result.seconds, 3)}) + "\n")
 
 
+@contextlib.contextmanager
+def _plugin_cache_lock():
+    """One `terraform init` at a time per shared plugin cache (a classroom's learners share it)."""
+    from .. import paths
+
+    with open(paths.plugin_cache_dir() / ".iamlab-init.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 _busy: dict[Path, float] = {}
 _busy_lock = threading.Lock()
 
@@ -147,7 +162,10 @@ class Driver:
 
     # -- environment -----------------------------------------------------
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no real credentials leak in
+        if mode.is_aws():
+            env = dict(os.environ)  # real AWS: the standard credential chain, as the learner configured it
+        else:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no real credentials leak in
         env.update(
             TF_CLI_CONFIG_FILE=str(cliconfig.write_cli_config()),
             TF_IN_AUTOMATION="1",
@@ -157,7 +175,15 @@ class Driver:
         env.pop("TF_PLUGIN_CACHE_DIR", None)  # the CLI config sets the cache
         return env
 
-    def prepare(self) -> sandbox.SandboxInfo:
+    def prepare(self, command: str = "plan") -> sandbox.SandboxInfo | None:
+        """Point the configuration at the sandbox, or, in real AWS mode, at AWS once confirmed."""
+        if mode.is_aws():
+            override.remove(self.directory)
+            if command in ("apply", "destroy"):
+                from ..aws_mode import require_confirmation
+
+                require_confirmation()
+            return None
         info = sandbox.start()
         override.write(self.directory, info.endpoint, info.region)
         return info
@@ -179,7 +205,7 @@ class Driver:
                 )
             _busy[self.directory] = time.time()
         try:
-            self.prepare()
+            self.prepare(name)
             if name != "init" and self.needs_init():
                 self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,))
             return self._call(name, call, ok_codes)
@@ -189,7 +215,11 @@ class Driver:
 
     def _call(self, name: str, call, ok_codes) -> Result:
         started = time.perf_counter()
-        returncode, out, err = call(self.terraform())
+        if name == "init":
+            with _plugin_cache_lock():  # Terraform's plugin cache is not safe for concurrent inits
+                returncode, out, err = call(self.terraform())
+        else:
+            returncode, out, err = call(self.terraform())
         result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
         _record_timing(result)
         if returncode not in ok_codes:
