@@ -88,7 +88,8 @@ def enforcement_latency(requests: int) -> dict:
             return samples
 
         def switch(enabled: bool) -> None:
-            request = urllib.request.Request(f"{info.endpoint}/iamlab/enforcement", data=json.dumps({"enabled": enabled}).encode(), method="POST")
+            request = urllib.request.Request(f"{info.endpoint}/iamlab/enforcement", data=json.dumps({"enabled": enabled}).encode(),
+                                             method="POST", headers=sandbox.manager.course_headers(info))
             urllib.request.urlopen(request).read()
 
         timed_calls()  # warm up both paths' caches

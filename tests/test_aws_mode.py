@@ -83,7 +83,7 @@ def test_aws_mode_configuration_has_no_sandbox_in_it_and_validates(aws, monkeypa
     for name, value in REAL_LOOKING.items():
         monkeypatch.setenv(name, value)
     driver = Driver(sink=lambda line: None)
-    override.write(driver.directory, "http://127.0.0.1:1", "us-east-1")  # left from sandbox mode
+    override.write(driver.directory, "http://127.0.0.1:1", "us-east-1", "AKIAIAMLABTESTKEY001", "secret")  # left from sandbox mode
     assert driver.prepare("plan") is None
     assert not (driver.directory / override.OVERRIDE_NAME).exists()
     env = driver.environment()

@@ -169,3 +169,25 @@ def test_two_homes_get_two_isolated_sandboxes(tmp_path, monkeypatch):
         for name in ("alice", "bob"):
             monkeypatch.setenv("IAMLAB_HOME", str(tmp_path / name))
             sandbox.stop()
+
+
+def test_on_a_shared_host_other_users_cannot_use_your_sandbox(course_home):
+    """Loopback is shared by every user of a host: the sandbox answers only its owner's keys."""
+    import urllib.error
+    import urllib.request
+
+    from botocore.exceptions import ClientError
+
+    info = sandbox.start()
+    stranger = boto3.client("iam", endpoint_url=info.endpoint, region_name="us-east-1",
+                            aws_access_key_id="AKIAIAMLABSTRANGER01", aws_secret_access_key="x")
+    with pytest.raises(ClientError) as refused:
+        stranger.list_roles()
+    assert refused.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    for path, method in (("/iamlab/reset", "POST"), ("/moto-api/reset", "POST"), ("/iamlab/activity", "GET")):
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(urllib.request.Request(f"{info.endpoint}{path}", method=method, data=b"" if method == "POST" else None))
+        assert error.value.code in (403, 400)
+    state = course_home / ".sandbox" / "state.json"
+    assert info.learner_key_id in state.read_text() and oct(state.stat().st_mode)[-3:] == "600"
+    assert sandbox.session(info).client("iam").list_roles()["Roles"] == []  # the owner still can

@@ -207,8 +207,7 @@ def test_layer_apis_exist_and_are_enforced(world, puller):
 
 def test_activity_records_what_the_instance_did(world, puller):
     instance.session(puller).client("ecr").batch_get_image(repositoryName="flask_app", imageIds=[{"imageTag": "latest"}])
-    with urllib.request.urlopen(f"{world.info.endpoint}/iamlab/activity?principal=arn:aws:sts::{ACCOUNT}:assumed-role/puller/") as reply:
-        records = json.loads(reply.read())["activity"]
+    records = sandbox.activity(f"arn:aws:sts::{ACCOUNT}:assumed-role/puller/", world.info)
     assert any(r["action"] == "ecr:BatchGetImage" and r["resource"] == FLASK and r["decision"] == "allowed" for r in records)
 
 

@@ -11,7 +11,7 @@ def test_working_copy_is_created_from_tf_and_tf_is_untouched(course_home):
     copy = workspace.ensure()
     assert copy == course_home.resolve() / "tf"
     assert {p.name for p in copy.glob("*.tf")} == set(before) == {"terraform.tf", "main.tf", "variables.tf", "outputs.tf"}
-    override.write(copy, "http://127.0.0.1:1234", "us-east-1")
+    override.write(copy, "http://127.0.0.1:1234", "us-east-1", "AKIAIAMLABTESTKEY001", "secret")
     assert {p.name: p.read_text() for p in paths.course_tf_dir().glob("*.tf")} == before
 
 

@@ -49,6 +49,13 @@ class AwsCall:
         return f"{self.service}:{self.operation}"
 
 
+def request_access_key(environ: dict) -> str | None:
+    """The access key id a request is signed with (header or presigned query), if any."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "")) or \
+        _CREDENTIAL.search(environ.get("QUERY_STRING", "").replace("%2F", "/"))
+    return match.group(1) if match else None
+
+
 def parse_call(environ: dict, body: bytes) -> AwsCall | None:
     """Service, operation and parameters of a signed request, or None if it is not one."""
     auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -211,6 +218,16 @@ def denial_response(call: AwsCall, decision: Decision) -> Response:
                 f"<Message>{escape(text)}</Message></Error></Errors><RequestID>{_request_id()}</RequestID></Response>")
         return Response(body, status=403, content_type="text/xml")
     return _query_error(call, "AccessDenied", message)
+
+
+def invalid_token_response(environ: dict) -> Response:
+    message = "The security token included in the request is invalid."
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return Response(json.dumps({"__type": "UnrecognizedClientException", "message": message}), status=400,
+                        content_type="application/x-amz-json-1.1", headers={"x-amzn-ErrorType": "UnrecognizedClientException"})
+    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>{message}</Message>"
+            f"</Error><RequestId>{_request_id()}</RequestId></ErrorResponse>")
+    return Response(body, status=403, content_type="text/xml")
 
 
 def expired_response(call: AwsCall) -> Response:

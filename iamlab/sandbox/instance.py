@@ -14,7 +14,7 @@ import json
 import urllib.error
 import urllib.request
 
-from .manager import SandboxError, SandboxInfo, export_lines, require
+from .manager import SandboxError, SandboxInfo, course_headers, export_lines, require
 
 
 class InstanceCredentialsError(SandboxError):
@@ -30,7 +30,7 @@ def credentials(instance_id: str, info: SandboxInfo | None = None) -> dict:
     info = info or require()
     url = f"{info.endpoint}/iamlab/instances/{instance_id}/credentials"
     try:
-        with urllib.request.urlopen(url, timeout=30) as reply:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=course_headers(info)), timeout=30) as reply:
             return json.loads(reply.read())
     except urllib.error.HTTPError as error:
         detail = json.loads(error.read() or b"{}")

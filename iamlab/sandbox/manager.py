@@ -31,6 +31,8 @@ class SandboxInfo:
     pid: int
     port: int
     region: str
+    learner_key_id: str = ""
+    learner_secret: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -81,7 +83,13 @@ def status() -> SandboxInfo | None:
     health = _health(port)
     if not health or health.get("pid") != pid:
         return None
-    return SandboxInfo(pid=pid, port=port, region=data.get("region", settings.region()))
+    return SandboxInfo(pid=pid, port=port, region=data.get("region", settings.region()),
+                       learner_key_id=data.get("learner_key_id", ""), learner_secret=data.get("learner_secret", ""))
+
+
+def course_headers(info: SandboxInfo) -> dict[str, str]:
+    """The course's own routes answer only the sandbox's owner (who can read its state file)."""
+    return {"X-Iamlab-Key": info.learner_key_id}
 
 
 def _log_tail(lines: int = 15) -> str:
@@ -172,7 +180,7 @@ def stop() -> bool:
 def reset() -> SandboxInfo:
     """Throw the account away and seed a fresh one (starts the sandbox if needed)."""
     info = start()
-    request = urllib.request.Request(f"{info.endpoint}/iamlab/reset", method="POST", data=b"")
+    request = urllib.request.Request(f"{info.endpoint}/iamlab/reset", method="POST", data=b"", headers=course_headers(info))
     try:
         with urllib.request.urlopen(request, timeout=60) as reply:
             json.loads(reply.read())
@@ -185,8 +193,8 @@ def learner_env(info: SandboxInfo) -> dict[str, str]:
     """Environment that makes the AWS CLI and boto3 act as the learner, in the sandbox."""
     return {
         "AWS_ENDPOINT_URL": info.endpoint,
-        "AWS_ACCESS_KEY_ID": settings.LEARNER_ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": settings.LEARNER_SECRET_ACCESS_KEY,
+        "AWS_ACCESS_KEY_ID": info.learner_key_id,
+        "AWS_SECRET_ACCESS_KEY": info.learner_secret,
         "AWS_DEFAULT_REGION": info.region,
         "AWS_REGION": info.region,
     }
@@ -217,8 +225,8 @@ def session(info: SandboxInfo | None = None):
 
     info = info or require()
     return SandboxSession(info, boto3.Session(
-        aws_access_key_id=settings.LEARNER_ACCESS_KEY_ID,
-        aws_secret_access_key=settings.LEARNER_SECRET_ACCESS_KEY,
+        aws_access_key_id=info.learner_key_id,
+        aws_secret_access_key=info.learner_secret,
         region_name=info.region,
     ))
 
@@ -241,11 +249,12 @@ def activity(principal_prefix: str = "", info: SandboxInfo | None = None) -> lis
 
     info = info or require()
     query = urllib.parse.urlencode({"principal": principal_prefix}) if principal_prefix else ""
-    with urllib.request.urlopen(f"{info.endpoint}/iamlab/activity?{query}", timeout=30) as reply:
+    request = urllib.request.Request(f"{info.endpoint}/iamlab/activity?{query}", headers=course_headers(info))
+    with urllib.request.urlopen(request, timeout=30) as reply:
         return json.loads(reply.read())["activity"]
 
 
 def clear_activity(info: SandboxInfo | None = None) -> None:
     info = info or require()
-    request = urllib.request.Request(f"{info.endpoint}/iamlab/activity", method="DELETE")
+    request = urllib.request.Request(f"{info.endpoint}/iamlab/activity", method="DELETE", headers=course_headers(info))
     urllib.request.urlopen(request, timeout=30).read()

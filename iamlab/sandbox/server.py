@@ -32,13 +32,14 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from . import moto_ext, settings, simulator
-from .enforcement import Enforcer, denial_response, expired_response, parse_call
+from .enforcement import Enforcer, denial_response, expired_response, invalid_token_response, parse_call, request_access_key
 from .identity import InstanceCredentials, NoCredentials, principal_for_access_key, session_expired
 from .images import BlobStore
 from .registry import Registry, Tokens
 from .seed import seed_account
 from .state import StateFile
 
+OPEN_ROUTES = {"/iamlab/health"}
 _INSTANCE_CREDENTIALS = re.compile(r"^/iamlab/instances/(?P<id>[^/]+)/credentials$")
 _PRESIGNED_LAYER = re.compile(r"^/iamlab/layers/(?P<repository>.+)/(?P<digest>sha256:[0-9a-f]{64})$")
 
@@ -46,8 +47,9 @@ _PRESIGNED_LAYER = re.compile(r"^/iamlab/layers/(?P<repository>.+)/(?P<digest>sh
 class SandboxApp:
     """WSGI app: the course's routes and registry, the access engine, then moto."""
 
-    def __init__(self, region: str, blobs: BlobStore):
+    def __init__(self, region: str, blobs: BlobStore, learner_key_id: str = ""):
         self.region = region
+        self.learner_key_id = learner_key_id
         self.blobs = blobs
         self.moto = moto_ext.make_wsgi_app()
         self.enforcer = Enforcer(region)
@@ -72,11 +74,21 @@ class SandboxApp:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/iamlab/"):
-            return self._course_route(Request(environ))(environ, start_response)
+            request = Request(environ)
+            if path not in OPEN_ROUTES and not path.startswith("/iamlab/layers/") \
+                    and request.headers.get("X-Iamlab-Key") != self.learner_key_id:
+                return _json({"error": "This sandbox belongs to another user (or the X-Iamlab-Key header is missing)."},
+                             status=403)(environ, start_response)
+            return self._course_route(request)(environ, start_response)
         if path == "/v2" or path.startswith("/v2/"):
             request = Request(environ)
             return self.registry.handle(request, request.host)(environ, start_response)
         body = _read_body(environ)
+        access_key = request_access_key(environ)
+        if access_key != self.learner_key_id and principal_for_access_key(access_key) is None:
+            # Unsigned, or signed with keys this sandbox never issued: on a shared host, another
+            # user's request. Refused as AWS refuses unknown keys.
+            return invalid_token_response(environ)(environ, start_response)
         call = parse_call(environ, body)
         if call is not None:
             principal = principal_for_access_key(call.access_key)
@@ -138,7 +150,8 @@ def _json(body, status: int = 200) -> Response:
 def serve(home: Path, port: int) -> None:
     state = StateFile(home)
     blobs = BlobStore(home / "blobs")
-    app = SandboxApp(settings.region(), blobs)
+    key_id, secret = settings.new_learner_keys()
+    app = SandboxApp(settings.region(), blobs, key_id)
     try:
         server = make_server(settings.HOST, port, app, threaded=True)
     except (OSError, SystemExit):  # werkzeug reports "address in use" by exiting
@@ -153,7 +166,8 @@ def serve(home: Path, port: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    state.write(pid=os.getpid(), port=actual_port, region=app.region, started=app.started)
+    state.write(pid=os.getpid(), port=actual_port, region=app.region, started=app.started,
+                learner_key_id=key_id, learner_secret=secret)
     print(f"iamlab sandbox listening on http://{settings.HOST}:{actual_port}", flush=True)
     try:
         server.serve_forever()

@@ -27,7 +27,16 @@ def requested_port() -> int:
     return port
 
 
-# The learner's own identity in the sandbox: an administrator, as when you run
-# Terraform from your laptop. These are not real keys and work nowhere else.
-LEARNER_ACCESS_KEY_ID = "AKIAIAMLABLEARNER001"
-LEARNER_SECRET_ACCESS_KEY = "iamlab-sandbox-learner-secret-not-a-real-key"
+
+
+def new_learner_keys() -> tuple[str, str]:
+    """The learner's own identity in a sandbox: an administrator, as when you run Terraform
+    from your laptop. Made fresh for each sandbox and kept in its private state file, so on a
+    shared host another user cannot use your sandbox even though it listens on 127.0.0.1.
+    They are not AWS keys and work nowhere else."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_uppercase + "234567"
+    key_id = "AKIAIAMLAB" + "".join(secrets.choice(alphabet) for _ in range(10))
+    return key_id, secrets.token_urlsafe(30)

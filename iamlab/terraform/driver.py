@@ -185,7 +185,7 @@ class Driver:
                 require_confirmation()
             return None
         info = sandbox.start()
-        override.write(self.directory, info.endpoint, info.region)
+        override.write(self.directory, info.endpoint, info.region, info.learner_key_id, info.learner_secret)
         return info
 
     def terraform(self) -> CourseTerraform:

@@ -21,7 +21,7 @@ SANDBOX_SERVICES = (
 )
 
 
-def render(endpoint: str, region: str) -> str:
+def render(endpoint: str, region: str, access_key: str, secret_key: str) -> str:
     if not endpoint.startswith(f"http://{settings.HOST}:"):
         raise ValueError(f"The sandbox endpoint must be on {settings.HOST}, not {endpoint!r}.")
     endpoints = "\n".join(f'    {service:<15}= "{endpoint}"' for service in SANDBOX_SERVICES)
@@ -29,8 +29,8 @@ def render(endpoint: str, region: str) -> str:
 # Delete it and Terraform talks to real AWS again. Rewritten before every command.
 provider "aws" {{
   region     = "{region}"
-  access_key = "{settings.LEARNER_ACCESS_KEY_ID}"
-  secret_key = "{settings.LEARNER_SECRET_ACCESS_KEY}"
+  access_key = "{access_key}"
+  secret_key = "{secret_key}"
 
   # The sandbox is not AWS: do not look for real credentials or an EC2 metadata
   # service, and accept its region list as it is.
@@ -45,9 +45,9 @@ provider "aws" {{
 """
 
 
-def write(directory: Path, endpoint: str, region: str) -> Path:
+def write(directory: Path, endpoint: str, region: str, access_key: str, secret_key: str) -> Path:
     path = Path(directory) / OVERRIDE_NAME
-    text = render(endpoint, region)
+    text = render(endpoint, region, access_key, secret_key)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
