@@ -4,13 +4,12 @@ anything is created, and the sandbox's isolation from real credentials."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from iamlab import aws_mode, mode, paths
-from iamlab.terraform import Driver, TerraformFailed, cliconfig, override
+from iamlab import aws_mode, mode
+from iamlab.terraform import Driver, TerraformFailed, override
 from iamlab.widgets.mode import ModeSwitch
 
 REAL_LOOKING = {"AWS_ACCESS_KEY_ID": "AKIAREALLOOKINGKEY01", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret-but-looks-like-one",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from iamlab.sandbox import settings
 from iamlab.terraform import override
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..editor.model import PolicyModel
+from ..editor.model import PolicyModel, StatementModel
 from .actions import ActionPicker
 from .resources import ResourcePicker
 
