@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from concurrent.futures import ThreadPoolExecutor
 
+from .account import as_dict, policy_document
 from .pull import pull_steps, registry_login
 
 
@@ -137,11 +138,10 @@ class SimulatorProbe:
         if source_id not in self._documents:
             try:
                 if source_id.startswith("arn:"):
-                    version = self.iam.get_policy(PolicyArn=source_id)["Policy"]["DefaultVersionId"]
-                    document = self.iam.get_policy_version(PolicyArn=source_id, VersionId=version)["PolicyVersion"]["Document"]
+                    self._documents[source_id] = policy_document(self.iam, source_id)
                 else:
-                    document = self.iam.get_role_policy(RoleName=self.role_arn.rsplit("/", 1)[-1], PolicyName=source_id)["PolicyDocument"]
-                self._documents[source_id] = json.loads(document) if isinstance(document, str) else document
+                    self._documents[source_id] = as_dict(self.iam.get_role_policy(
+                        RoleName=self.role_arn.rsplit("/", 1)[-1], PolicyName=source_id)["PolicyDocument"])
             except ClientError:
                 self._documents[source_id] = None
         return self._documents[source_id]

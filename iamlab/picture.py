@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from .account import as_dict, policy_document
 from .diagram import AccessPicture, PolicyNode
 from .policy.matching import arn_matches, as_list
 
@@ -51,15 +52,12 @@ def from_account(session, outputs: dict) -> AccessPicture:
             picture.trusted.append(principal)
     for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
         arn = attached["PolicyArn"]
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-        document = json.loads(document) if isinstance(document, str) else document
+        document = policy_document(iam, arn) or {}
         reached, actions, denies = _reach(document, repositories)
         kind = "AWS managed" if arn.startswith("arn:aws:iam::aws:") else "customer managed"
         picture.policies.append(PolicyNode(attached["PolicyName"], kind, reached, actions, denies))
     for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
-        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
-        document = json.loads(document) if isinstance(document, str) else document
+        document = as_dict(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"])
         reached, actions, denies = _reach(document, repositories)
         picture.policies.append(PolicyNode(name, "inline", reached, actions, denies))
     for name in sorted(repositories):

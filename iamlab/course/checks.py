@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..account import policy_document
 from ..lab import Lab, current, show_html
+from ..editor.model import terraform_block
 from .stages import PULL, least_privilege_policy, seed_policy
 
 MANAGED_ARN = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
@@ -124,13 +126,7 @@ def solution(name: str, lab: Lab | None = None):
 
 # -- helpers that ask the account ---------------------------------------------------
 def _document(lab: Lab, arn: str) -> dict | None:
-    iam = lab.client("iam")
-    try:
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    except iam.exceptions.NoSuchEntityException:
-        return None
-    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-    return json.loads(document) if isinstance(document, str) else document
+    return policy_document(lab.client("iam"), arn)
 
 
 def _attached(lab: Lab) -> set[str]:
@@ -192,11 +188,7 @@ def _browse(lab: Lab, answer) -> list[tuple[bool, str]]:
 
 @exercise("03-custom-policy",
           hint="In the editor: keep the four pull actions and 'All resources', then press Apply. The editor also attaches the policy to the role.",
-          solution_markdown=("```hcl\nresource \"aws_iam_policy\" \"ecr_custom_read_only\" {\n  name   = \"ecr_custom_read_only\"\n"
-                             "  policy = jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [{\n      Effect   = \"Allow\"\n"
-                             "      Action   = [\"ecr:GetAuthorizationToken\", \"ecr:BatchGetImage\", \"ecr:BatchCheckLayerAvailability\", \"ecr:GetDownloadUrlForLayer\"]\n"
-                             "      Resource = \"*\"\n    }]\n  })\n}\n\nresource \"aws_iam_role_policy_attachment\" \"ecr_custom_read_only\" {\n"
-                             "  role       = aws_iam_role.ec2_ecr_role.name\n  policy_arn = aws_iam_policy.ecr_custom_read_only.arn\n}\n```"),
+          solution_markdown="```hcl\n" + terraform_block(seed_policy()) + "```",
           apply_solution=lambda lab: _apply_stage_policy(lab, seed_policy(), managed=True))
 def _custom(lab: Lab, answer) -> list[tuple[bool, str]]:
     arn = f"arn:aws:iam::{lab.account}:policy/{POLICY}"
@@ -216,14 +208,8 @@ def _custom(lab: Lab, answer) -> list[tuple[bool, str]]:
 @exercise("04-scope",
           hint='Scope the pull actions to flask_app, move GetAuthorizationToken into its own statement with Resource "*", '
                "and comment out the managed policy's attachment in main.tf. Then apply.",
-          solution_markdown=("```hcl\n# main.tf: the managed policy no longer attached\n# resource \"aws_iam_role_policy_attachment\" \"ecr_read_only\" { ... }\n\n"
-                             "data \"aws_ecr_repository\" \"policy_flask_app\" {\n  name = \"flask_app\"\n}\n\n"
-                             "resource \"aws_iam_policy\" \"ecr_custom_read_only\" {\n  name = \"ecr_custom_read_only\"\n  policy = jsonencode({\n"
-                             "    Version = \"2012-10-17\"\n    Statement = [\n"
-                             "      { Sid = \"Login\", Effect = \"Allow\", Action = \"ecr:GetAuthorizationToken\", Resource = \"*\" },\n"
-                             "      { Sid = \"PullOneRepository\", Effect = \"Allow\",\n"
-                             "        Action = [\"ecr:BatchGetImage\", \"ecr:BatchCheckLayerAvailability\", \"ecr:GetDownloadUrlForLayer\"],\n"
-                             "        Resource = data.aws_ecr_repository.policy_flask_app.arn },\n    ]\n  })\n}\n```"),
+          solution_markdown=("In `main.tf`, comment out the managed policy's attachment:\n\n```hcl\n# resource \"aws_iam_role_policy_attachment\" \"ecr_read_only\" {\n#   ...\n# }\n```\n\nand the custom policy becomes (the editor writes exactly this):\n\n```hcl\n"
+                             + terraform_block(least_privilege_policy()) + "```"),
           apply_solution=lambda lab: _apply_stage_policy(lab, least_privilege_policy(), managed=False))
 def _scope(lab: Lab, answer) -> list[tuple[bool, str]]:
     region, account = lab.info.region, lab.account

@@ -13,6 +13,7 @@ import json
 
 import ipywidgets as w
 
+from ..account import policy_document
 from ..editor import checks
 from ..editor import io as policy_io
 from ..editor.model import ALL, PolicyModel, StatementModel, terraform_block
@@ -113,14 +114,7 @@ class PolicyEditor(w.VBox):
 
     # -- what is applied now ------------------------------------------------------
     def applied_document(self) -> dict | None:
-        iam = self.lab.client("iam")
-        arn = f"arn:aws:iam::{self.model.account}:policy/{self.model.name}"
-        try:
-            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        except iam.exceptions.NoSuchEntityException:
-            return None
-        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-        return json.loads(document) if isinstance(document, str) else document
+        return policy_document(self.lab.client("iam"), f"arn:aws:iam::{self.model.account}:policy/{self.model.name}")
 
     def _diff_html(self) -> str:
         try:
