@@ -72,7 +72,8 @@ class Lab:
         from .terraform.plan import summary
 
         result, changes = self.terraform.plan_changes()
-        show_markdown("**In plain words:** " + summary(changes) + "".join(f"\n- {c.sentence()}" for c in changes))
+        diffs = "".join(f"\n\nThe policy document of `{c.address}`:\n\n```diff\n{c.policy_diff()}\n```" for c in changes if c.policy_diff())
+        show_markdown("**In plain words:** " + summary(changes) + "".join(f"\n- {c.sentence()}" for c in changes) + diffs)
         return changes
 
     def apply(self):

@@ -159,7 +159,9 @@ class FakeDriver:
 
     def plan_changes(self):
         self.calls.append("plan")
-        return None, [Change("aws_iam_policy.ecr_custom_read_only", "change", {}, {})]
+        before = {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "*"}]})}
+        after = {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "arn:x"}]})}
+        return None, [Change("aws_iam_policy.ecr_custom_read_only", "change", before, after)]
 
 
 def test_apply_runs_in_the_background_and_a_second_click_does_nothing():
@@ -195,6 +197,8 @@ def test_plan_is_shown_in_plain_words():
     runner.wait()
     assert "Plan: 1 to change." in runner.status.value
     assert "aws_iam_policy.ecr_custom_read_only will be changed in place" in runner.status.value
+    assert '-      &quot;Resource&quot;: &quot;*&quot;' in runner.status.value  # the policy document's diff
+    assert '+      &quot;Resource&quot;: &quot;arn:x&quot;' in runner.status.value
 
 
 def test_a_failing_check_before_the_run_starts_nothing():

@@ -26,6 +26,17 @@ class Change:
                 return None
         return doc(self.before), doc(self.after)
 
+    def policy_diff(self) -> str:
+        """A unified diff of the policy document, for IAM policies whose document changes."""
+        import difflib
+
+        before, after = self.policy_documents()
+        if before is None and after is None or before == after:
+            return ""
+        old = json.dumps(before, indent=2, sort_keys=True).splitlines() if before else []
+        new = json.dumps(after, indent=2, sort_keys=True).splitlines() if after else ["(known after apply)"]
+        return "\n".join(difflib.unified_diff(old, new, "now", "after apply", lineterm=""))
+
     def sentence(self) -> str:
         verb = {"add": "will be created", "change": "will be changed in place", "replace": "will be replaced (destroyed, then created)",
                 "destroy": "will be destroyed"}[self.action]

@@ -73,7 +73,8 @@ class TerraformRunner(w.VBox):
         try:
             if command == "plan":
                 result, changes = self.driver.plan_changes()
-                words = "".join(f"<li>{html.escape(c.sentence())}</li>" for c in changes)
+                words = "".join(f"<li>{html.escape(c.sentence())}" + (f"<pre class=\"iamlab-diff\">{html.escape(c.policy_diff())}</pre>"
+                                                                        if c.policy_diff() else "") + "</li>" for c in changes)
                 self.status.value = _panel("info", f"Plan: {summary(changes)}", f"<ul>{words}</ul>" if words else "")
                 self.last_result = (result, changes)
             else:
