@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -23,6 +24,21 @@ def course_home(tmp_path, monkeypatch):
     from iamlab import sandbox
 
     sandbox.stop()
+
+
+@contextlib.contextmanager
+def own_course_home(tmp_path_factory, name: str):
+    """For a module's fixtures: a course home (and so a sandbox) of the module's own,
+    stopped and forgotten afterwards."""
+    from iamlab import sandbox
+
+    previous = os.environ.get("IAMLAB_HOME")
+    os.environ["IAMLAB_HOME"] = str(tmp_path_factory.mktemp(name))
+    try:
+        yield
+    finally:
+        sandbox.stop()
+        os.environ["IAMLAB_HOME"] = previous
 
 
 @pytest.fixture(scope="session")

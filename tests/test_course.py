@@ -3,7 +3,6 @@ and every self-check passes on the reference solution and fails on a wrong answe
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -12,19 +11,16 @@ from iamlab.course import checks, stages
 from iamlab.lab import Lab
 from iamlab.terraform import edits, policy_file
 
+from .conftest import own_course_home
+
 pytestmark = pytest.mark.integration
 MANAGED = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    previous = os.environ.get("IAMLAB_HOME")
-    os.environ["IAMLAB_HOME"] = str(tmp_path_factory.mktemp("course-home"))
-    try:
+    with own_course_home(tmp_path_factory, "course-home"):
         yield Lab(sandbox.start())
-    finally:
-        sandbox.stop()
-        os.environ["IAMLAB_HOME"] = previous
 
 
 def attached(lab: Lab) -> set[str]:

@@ -17,6 +17,8 @@ from iamlab import sandbox
 from iamlab.pull import pull_steps, skopeo_pull
 from iamlab.sandbox import instance
 
+from .conftest import own_course_home
+
 ACCOUNT = sandbox.ACCOUNT_ID
 FLASK = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/flask_app"
 REPORTS = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/reports_app"
@@ -54,13 +56,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    previous = os.environ.get("IAMLAB_HOME")
-    os.environ["IAMLAB_HOME"] = str(tmp_path_factory.mktemp("access-home"))
-    try:
+    with own_course_home(tmp_path_factory, "access-home"):
         yield World()
-    finally:
-        sandbox.stop()
-        os.environ["IAMLAB_HOME"] = previous
 
 
 @pytest.fixture(scope="module")

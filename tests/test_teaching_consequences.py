@@ -9,16 +9,15 @@
 
 from __future__ import annotations
 
-import os
-import re
-
 import pytest
 from botocore.exceptions import ClientError
 
 from iamlab import sandbox
 from iamlab.pull import pull_steps, skopeo_pull
 from iamlab.sandbox import instance
-from iamlab.terraform import Driver
+from iamlab.terraform import Driver, edits
+
+from .conftest import own_course_home
 
 pytestmark = pytest.mark.integration
 
@@ -63,19 +62,11 @@ resource "aws_iam_role_policy_attachment" "example_attach" {
 
 @pytest.fixture(scope="module")
 def lesson(tmp_path_factory):
-    previous = os.environ.get("IAMLAB_HOME")
-    os.environ["IAMLAB_HOME"] = str(tmp_path_factory.mktemp("lesson-home"))
-    try:
+    with own_course_home(tmp_path_factory, "lesson-home"):
         tf = Driver(sink=lambda line: None)
-        main = tf.directory / "main.tf"
         # The learner comments out the managed policy's attachment, as the lesson asks.
-        text = main.read_text()
-        block = re.search(r'resource "aws_iam_role_policy_attachment" "ecr_read_only" \{.*?\n\}\n', text, re.S).group(0)
-        main.write_text(text.replace(block, "".join(f"# {line}\n" for line in block.splitlines())))
+        assert edits.comment_out(tf.directory, "aws_iam_role_policy_attachment.ecr_read_only").changed
         yield tf
-    finally:
-        sandbox.stop()
-        os.environ["IAMLAB_HOME"] = previous
 
 
 def apply_policy(tf: Driver, policy_hcl: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from iamlab import sandbox
 from iamlab.terraform import Driver, TerraformBusy, TerraformFailed, driver as driver_module
 
-from .conftest import run_cli
+from .conftest import own_course_home, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -18,16 +17,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def applied(tmp_path_factory):
     """A home of this module's own, with tf/ applied once (lines streamed as they came)."""
-    previous = os.environ.get("IAMLAB_HOME")
-    os.environ["IAMLAB_HOME"] = str(tmp_path_factory.mktemp("tf-home"))
-    lines: list[str] = []
-    try:
+    with own_course_home(tmp_path_factory, "tf-home"):
+        lines: list[str] = []
         tf = Driver(sink=lines.append)
         result = tf.apply()
         yield tf, result, lines
-    finally:
-        sandbox.stop()
-        os.environ["IAMLAB_HOME"] = previous
 
 
 def test_apply_creates_role_profile_instance_and_attachment(applied):

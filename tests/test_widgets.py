@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 
 import pytest
@@ -15,6 +14,8 @@ from iamlab.matrix import AccessMatrix, Cell, Check
 from iamlab.terraform import TerraformFailed, policy_file
 from iamlab.terraform.plan import Change
 from iamlab.widgets import ActionPicker, PolicyEditor, ResourcePicker, TerraformRunner
+
+from .conftest import own_course_home
 
 
 def test_action_picker_groups_hover_text_and_typed_wildcards():
@@ -51,13 +52,8 @@ def test_resource_picker_modes():
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    previous = os.environ.get("IAMLAB_HOME")
-    os.environ["IAMLAB_HOME"] = str(tmp_path_factory.mktemp("widgets-home"))
-    try:
+    with own_course_home(tmp_path_factory, "widgets-home"):
         yield Lab(sandbox.start())
-    finally:
-        sandbox.stop()
-        os.environ["IAMLAB_HOME"] = previous
 
 
 @pytest.fixture
