@@ -134,17 +134,19 @@ class Lab:
     # -- the custom policy (the editor's model) -----------------------------
     def policy(self):
         """Your custom policy as the editor holds it (a ``PolicyModel`` you can change in code)."""
+        from .course.stages import seed_policy
         from .editor import io as policy_io
-        from .widgets.editor import seed_policy
 
-        return policy_io.load(self.directory, seed_policy(self.info.region, self.account))
+        model = policy_io.load(self.directory, seed_policy())
+        model.region, model.account = self.region, self.account
+        return model
 
     def save_policy(self, model) -> None:
         """Check and write the policy into the working copy, exactly as the editor's Save does."""
         from .editor import io as policy_io
         from .editor.model import terraform_block
 
-        model.region, model.account = self.info.region, self.account
+        model.region, model.account = self.region, self.account
         policy_io.write(self.directory, model)
         show_markdown(f"Saved into `iamlab_policy.tf.json`. In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
 
@@ -267,20 +269,30 @@ class Lab:
             print(report)
         return report
 
-    def access(self):
-        """What can the instance do? The lesson's questions, asked by real calls as the instance,
-        each explained by the policy simulator."""
+    @property
+    def region(self) -> str:
+        return self.info.region if self.info else self.session().region_name
+
+    def refresh_matrix(self, matrix=None):
+        """Ask the lesson's questions again (a new matrix, or the next column of ``matrix``):
+        in the sandbox by real calls as the instance, explained by the policy simulator; on
+        real AWS by the simulator alone."""
         from .matrix import AccessMatrix, InstanceProbe, SimulatorProbe, lesson_checks
 
         outputs = self.outputs()
-        repositories = sorted(r["repositoryName"] for r in self.client("ecr").describe_repositories()["repositories"])
-        region = self.info.region if self.info else self.session().region_name
-        matrix = AccessMatrix(lesson_checks(repositories, region, self.account))
+        if matrix is None:
+            repositories = sorted(r["repositoryName"] for r in self.client("ecr").describe_repositories()["repositories"])
+            matrix = AccessMatrix(lesson_checks(repositories, self.region, self.account))
         simulator = SimulatorProbe(self.client("iam"), outputs["role_arn"])
-        if mode.is_aws():  # no calls as the instance from here: the simulator answers
+        if mode.is_aws():
             matrix.refresh(simulator)
         else:
             matrix.refresh(InstanceProbe(outputs["instance_id"], self.info), simulator)
+        return matrix
+
+    def access(self):
+        """What can the instance do? The lesson's questions, answered now, as a table."""
+        matrix = self.refresh_matrix()
         answers = {row["check"]: row["after"] for row in matrix.as_rows()}
         show_html(matrix.to_html(), "\n".join(f"{answers[c.key]:<8} {c.label}" for c in matrix.checks))
         return answers

@@ -22,21 +22,12 @@ from .runner import TerraformRunner, _panel
 from .statement import StatementEditor
 from .views import DiagramView, MatrixView
 
-def seed_policy(region: str, account: str) -> PolicyModel:
-    """The lesson's first custom policy: the four pull actions on every resource."""
-    from ..course.stages import seed_policy as lesson_seed
-
-    model = lesson_seed()
-    model.region, model.account = region, account
-    return model
-
-
 class PolicyEditor(w.VBox):
     def __init__(self, lab, model: PolicyModel | None = None):
         self.lab = lab
         self.repositories = sorted(r["repositoryName"] for r in lab.client("ecr").describe_repositories()["repositories"])
-        self.model = model or policy_io.load(lab.directory, seed_policy(lab.info.region, lab.account))
-        self.model.region, self.model.account = lab.info.region, lab.account
+        self.model = model or lab.policy()
+        self.model.region, self.model.account = lab.region, lab.account
 
         self.name = w.Text(value=self.model.name, description="Policy name:")
         self.name.observe(lambda _: self._edited(), "value")

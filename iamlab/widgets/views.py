@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..diagram import render
-from ..matrix import AccessMatrix, InstanceProbe, SimulatorProbe, lesson_checks
+from ..matrix import AccessMatrix
 from ..picture import from_account
 
 
@@ -20,12 +20,7 @@ class MatrixView(w.VBox):
         super().__init__([w.HTML("<h4>What can the instance do?</h4>"), self.table, self.note])
 
     def refresh(self) -> AccessMatrix:
-        outputs = self.lab.terraform.state_outputs()
-        repositories = sorted(r["repositoryName"] for r in self.lab.client("ecr").describe_repositories()["repositories"])
-        if self.matrix is None:
-            self.matrix = AccessMatrix(lesson_checks(repositories, self.lab.info.region, self.lab.account))
-        probe = InstanceProbe(outputs["instance_id"], self.lab.info)
-        self.matrix.refresh(probe, SimulatorProbe(self.lab.client("iam"), outputs["role_arn"]))
+        self.matrix = self.lab.refresh_matrix(self.matrix)
         self.table.value = self.matrix.to_html()
         moved = self.matrix.changed()
         self.note.value = (f"<p>Changed by the last apply: {', '.join(moved)}.</p>" if moved else "")
@@ -41,7 +36,7 @@ class DiagramView(w.VBox):
         super().__init__([w.HTML("<h4>The picture</h4>"), self.image])
 
     def refresh(self) -> str:
-        picture = from_account(self.lab, self.lab.terraform.state_outputs())
+        picture = from_account(self.lab, self.lab.outputs())
         svg = render(picture).pipe(format="svg", encoding="utf-8")
         self.image.value = f'<div class="iamlab-diagram" role="img" aria-label="diagram of the instance, its role and policies">{svg[svg.find("<svg"):]}</div>'
         return svg
