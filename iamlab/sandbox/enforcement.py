@@ -1,47 +1,53 @@
-"""Requests signed with a role's temporary credentials are decided by the course's engine.
+"""Every request is decided on exactly what moto parsed, and refused when that is unclear.
 
-moto alone checks each request against ``*`` only. Here every request from a role
-session (an instance's credentials, or any assumed role) is authorized with the
-real resource: the repository's ARN for repository actions, ``*`` for actions that
-have no resource type. A denial goes back in the shape the service uses on AWS, so
-boto3 and the AWS CLI print exactly what they print on a real instance. The
-learner's own keys (what Terraform uses) keep full access.
+moto alone checks each request against ``*`` only, and only when asked. The sandbox
+hooks in where moto has parsed a request (``moto_ext.install_dispatch_hooks``, the
+place of moto's own IAM checks), so the operation and parameters judged are the ones
+moto is about to execute: there is no second parser to disagree with it.
+
+For a role session (an instance's credentials, any assumed role) every service is
+enforced: the resource is the real ARN where the action has a resource type, ``*``
+where it has none (as AWS does), and an action the catalogue does not know is denied.
+The learner (an IAM user with AdministratorAccess, what Terraform uses) keeps full
+access, except what AWS refuses administrators too: a role whose trust policy does not
+name them, another account's registry.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import threading
 import time
-import uuid
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
-from urllib.parse import parse_qs
-from xml.sax.saxutils import escape
 
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import HTTPException
 
-from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, catalogue, evaluate, parse
-from . import moto_ext, settings
-
-_CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, catalogue, evaluate
+from ..policy.engine import _names_principal
+from . import errors, moto_ext, settings
+from .policies import parsed_once, role_policies
 
 # Actions AWS never denies (they need no permission).
 ALWAYS_ALLOWED = {"sts:getcalleridentity"}
+# moto's service names -> IAM's service prefixes, where they differ.
+IAM_PREFIX = {"awslambda": "lambda", "monitoring": "cloudwatch", "email": "ses"}
+# S3 operations -> the IAM action AWS checks for them, where the names differ.
+S3_ACTIONS = {"ListObjects": "ListBucket", "ListObjectsV2": "ListBucket", "HeadBucket": "ListBucket",
+              "HeadObject": "GetObject", "ListBuckets": "ListAllMyBuckets", "DeleteObjects": "DeleteObject"}
 
 
 @dataclass
 class AwsCall:
-    """One AWS API request, as the authorizer sees it."""
+    """One AWS API request, as the authorizer sees it (parameters as moto parsed them)."""
 
     service: str
     operation: str
     region: str
     access_key: str | None
     params: dict
-    protocol: str  # "json" or "query"
+    protocol: str  # "json", "query", "ec2", "rest-json", "rest-xml", "registry"
     source_ip: str = "127.0.0.1"
 
     @property
@@ -49,43 +55,35 @@ class AwsCall:
         return f"{self.service}:{self.operation}"
 
 
-def request_access_key(environ: dict) -> str | None:
-    """The access key id a request is signed with (header or presigned query), if any."""
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "")) or \
-        _CREDENTIAL.search(environ.get("QUERY_STRING", "").replace("%2F", "/"))
-    return match.group(1) if match else None
+@dataclass
+class Caller:
+    """Who signed the request being served on this thread (set by the server, read by the hook)."""
+
+    access_key: str
+    principal: Principal
+    admin: bool
+    region: str
+    protocol: str
+    source_ip: str = "127.0.0.1"
+    decided: bool = False
+    refusal: HTTPException | None = None  # what to answer instead of moto
+    action: str = ""
 
 
-def parse_call(environ: dict, body: bytes) -> AwsCall | None:
-    """Service, operation and parameters of a signed request, or None if it is not one."""
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    match = _CREDENTIAL.search(auth) or _CREDENTIAL.search(environ.get("QUERY_STRING", "").replace("%2F", "/"))
-    if not match:
-        return None
-    access_key, region, service = match.groups()
-    source_ip = environ.get("REMOTE_ADDR", "127.0.0.1")
-    target = environ.get("HTTP_X_AMZ_TARGET")
-    if target:
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            params = {}
-        return AwsCall(service, target.rsplit(".", 1)[-1], region, access_key, params, "json", source_ip)
-    form = parse_qs(environ.get("QUERY_STRING", ""))
-    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        form.update(parse_qs(body.decode("utf-8", "replace")))
-    params = {k: v[0] if len(v) == 1 else v for k, v in form.items()}
-    operation = params.get("Action")
-    if not operation:
-        return None  # a REST-style service: not authorized by the engine
-    return AwsCall(service, operation, region, access_key, params, "query", source_ip)
+_local = threading.local()
 
 
-def _members(params: dict, prefix: str) -> list[str]:
-    """Query-protocol lists: ``InstanceId.1``, ``ActionNames.member.2``..."""
-    found = sorted(((k, v) for k, v in params.items() if re.fullmatch(rf"{re.escape(prefix)}(\.member)?\.\d+", k)),
-                   key=lambda kv: int(kv[0].rsplit(".", 1)[1]))
-    return [v for _, v in found]
+def current() -> Caller | None:
+    return getattr(_local, "caller", None)
+
+
+@contextmanager
+def serving(caller: Caller):
+    _local.caller = caller
+    try:
+        yield caller
+    finally:
+        _local.caller = None
 
 
 @dataclass
@@ -103,23 +101,130 @@ class Record:
         return self.__dict__.copy()
 
 
+class Answered(HTTPException):
+    """The sandbox answers this request itself (IAM's simulator): moto does not run it."""
+
+    def __init__(self, response):
+        super().__init__(response=response)
+
+
+def _repository_of(resource: str) -> str:
+    """``arn:aws:ecr:R:A:repository/team/app`` -> ``team/app`` (names may hold slashes)."""
+    return resource.split(":repository/", 1)[1]
+
+
 class Enforcer:
     def __init__(self, region: str):
         self.region = region
         self.enabled = True
         self.activity: deque[Record] = deque(maxlen=5000)
+        self.simulate = None  # set by the server: (AwsCall) -> Response
+
+    # -- the hook: moto has parsed the request -------------------------------
+    def on_parsed(self, response) -> None:
+        caller = current()
+        if caller is None or caller.decided:
+            return
+        service = moto_ext.service_of(response)
+        if service == "s3":
+            return  # decided where S3 knows its bucket and key (on_s3)
+        operation = moto_ext.operation_of(response)
+        caller.decided = True
+        if not operation:
+            raise self._refuse(caller, errors.InvalidAction(
+                f"Could not find operation for {response.method} {response.path} in the {service} API.", service,
+                caller.protocol))
+        call = self._call(response, service, operation, caller)
+        caller.action = call.action
+        if service == "ecr":
+            self._same_account_registry(response, call, caller)
+        if call.action.lower() == "sts:assumerole":
+            self._trusted(call, caller)
+        if service == "iam" and operation in _simulator_operations():
+            raise self._answer(caller, self.simulate(call))
+        if caller.admin or not self.enabled or call.action.lower() in ALWAYS_ALLOWED:
+            return
+        self._authorize(call, caller, self.resources(call, response))
+
+    def on_s3(self, response, bucket: str | None, key: str | None) -> None:
+        caller = current()
+        if caller is None:
+            return
+        caller.decided = True
+        operation = moto_ext.operation_of(response) or f"{response.method}Object"
+        call = AwsCall("s3", S3_ACTIONS.get(operation, operation), caller.region, caller.access_key, {}, "rest-xml",
+                       caller.source_ip)
+        caller.action = call.action
+        if caller.admin or not self.enabled:
+            return
+        arn = f"arn:aws:s3:::{bucket}/{key}" if bucket and key else f"arn:aws:s3:::{bucket}" if bucket else "*"
+        self._authorize(call, caller, [arn])
+
+    def _call(self, response, service: str, operation: str, caller: Caller) -> AwsCall:
+        params = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in response.querystring.items()} \
+            if service in ("iam", "sts", "ec2") else {}
+        return AwsCall(IAM_PREFIX.get(service, service), operation, caller.region, caller.access_key,
+                       params, caller.protocol, caller.source_ip)
+
+    def _refuse(self, caller: Caller, error: errors.AwsError) -> errors.AwsError:
+        caller.refusal = error
+        return error
+
+    def _answer(self, caller: Caller, response) -> Answered:
+        answered = Answered(response)
+        caller.refusal = answered
+        return answered
+
+    def _authorize(self, call: AwsCall, caller: Caller, resources: list[str]) -> None:
+        if catalogue.lookup(call.action) is None:
+            decision_message = (f"User: {caller.principal.arn} is not authorized to perform: {call.action} "
+                                f"on resource: * because the sandbox does not know this action")
+            self.activity.append(Record(time.time(), caller.principal.arn, call.action, "*", "implicitDeny"))
+            raise self._refuse(caller, errors.AccessDenied.for_protocol(decision_message, call.service, call.protocol))
+        for resource in resources:
+            decision = self.decide(caller.principal, call.action, resource, call)
+            if not decision.allowed:
+                raise self._refuse(caller, errors.AccessDenied.for_protocol(decision.denial_message(), call.service,
+                                                                            call.protocol))
+
+    def _same_account_registry(self, response, call: AwsCall, caller: Caller) -> None:
+        registry = response._get_param("registryId")
+        if registry and registry != settings.ACCOUNT_ID:
+            names = _names(response._get_param("repositoryNames")) or _names(response._get_param("repositoryName")) or ["*"]
+            resource = f"arn:aws:ecr:{call.region}:{registry}:repository/{names[0]}"
+            raise self._refuse(caller, errors.AccessDenied.for_protocol(
+                f"User: {caller.principal.arn} is not authorized to perform: {call.action} on resource: {resource} "
+                f"because no resource-based policy allows the {call.action} action "
+                f"(this sandbox is account {settings.ACCOUNT_ID} only)", call.service, call.protocol))
+
+    def _trusted(self, call: AwsCall, caller: Caller) -> None:
+        """sts:AssumeRole needs the role's trust policy to name the caller, administrator or not."""
+        role_arn = str(call.params.get("RoleArn", ""))
+        role = moto_ext.role(role_arn.rsplit("/", 1)[-1]) if ":role/" in role_arn else None
+        trust = parsed_once(role.trust_policy, f"{role.name} trust policy", "resource") if role else None
+        if role is not None and trust is not None:
+            identity = [_administrator()] if caller.admin else self.identity_policies(caller.principal)
+            decision = evaluate(Request(caller.principal, "sts:AssumeRole", role.arn,
+                                        self.context(call, caller.principal, role.arn)), identity, trust)
+            named = any(not st.is_deny and _names_principal(st.principal, caller.principal)[0] for st in trust.statements)
+            if named and decision.allowed:
+                return
+        raise self._refuse(caller, errors.AccessDenied.for_protocol(
+            f"User: {caller.principal.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn} "
+            "because the role's trust policy does not allow it", "sts", call.protocol))
 
     # -- what is asked -------------------------------------------------------
-    def resources(self, call: AwsCall) -> list[str]:
+    def resources(self, call: AwsCall, response=None) -> list[str]:
         account, region = settings.ACCOUNT_ID, call.region
         if not catalogue.supports_resources(call.action):
             return ["*"]
-        p = call.params
+        get = response._get_param if response is not None else call.params.get
         if call.service == "ecr":
-            names = p.get("repositoryNames") or ([p["repositoryName"]] if p.get("repositoryName") else [])
+            names = _names(get("repositoryNames")) or _names(get("repositoryName"))
             if names:
                 return [f"arn:aws:ecr:{region}:{account}:repository/{name}" for name in names]
             return [f"arn:aws:ecr:{region}:{account}:repository/*"]
+        p = call.params
         if call.service == "iam":
             for key, kind in (("RoleName", "role"), ("UserName", "user"), ("InstanceProfileName", "instance-profile")):
                 if p.get(key):
@@ -127,8 +232,10 @@ class Enforcer:
             for key in ("PolicyArn", "PolicySourceArn"):
                 if p.get(key):
                     return [p[key]]
+        if call.service == "sts" and p.get("RoleArn"):
+            return [p["RoleArn"]]
         if call.service == "ec2":
-            ids = _members(p, "InstanceId")
+            ids = [v for k, v in sorted(p.items()) if k.startswith("InstanceId.")]
             if ids:
                 return [f"arn:aws:ec2:{region}:{account}:instance/{i}" for i in ids]
         return ["*"]
@@ -146,7 +253,7 @@ class Enforcer:
         for key, value in (role.tags if role else {}).items():
             values[f"aws:PrincipalTag/{key}"] = value
         if call.service == "ecr" and ":repository/" in resource and not resource.endswith("/*"):
-            repository = moto_ext.repository(call.region, resource.rsplit("/", 1)[-1])
+            repository = moto_ext.repository(call.region, _repository_of(resource))
             for key, value in (repository.tags if repository else {}).items():
                 values[f"aws:ResourceTag/{key}"] = value
                 values[f"ecr:ResourceTag/{key}"] = value
@@ -154,29 +261,23 @@ class Enforcer:
 
     # -- whose policies --------------------------------------------------------
     def identity_policies(self, principal: Principal) -> list[Policy]:
-        role = moto_ext.role(principal.role_name) if principal.role_name else None
-        if role is None:
-            return []
-        found = []
-        for name, document in role.inline_policies.items():
-            found.append((document, name, "role"))
-        for arn, document, aws_managed in role.managed_policies:
-            found.append((document, arn, "aws-managed" if aws_managed else "user-managed"))
-        policies = [_parsed(document, source_id, source_type) for document, source_id, source_type in found]
-        return [p for p in policies if p is not None]
+        return (role_policies(principal.role_name) or []) if principal.role_name else []
 
     def resource_policy(self, call: AwsCall, resource: str) -> Policy | None:
         if call.service != "ecr" or ":repository/" not in resource or resource.endswith("/*"):
             return None
-        repository = moto_ext.repository(call.region, resource.rsplit("/", 1)[-1])
+        repository = moto_ext.repository(call.region, _repository_of(resource))
         if repository is None or not repository.policy:
             return None
-        return _parsed(repository.policy, "RepositoryPolicy", "resource")
+        return parsed_once(repository.policy, "RepositoryPolicy", "resource")
 
     # -- the decision --------------------------------------------------------------
     def decide(self, principal: Principal, action: str, resource: str, call: AwsCall) -> Decision:
         request = Request(principal, action, resource, self.context(call, principal, resource))
-        decision = evaluate(request, self.identity_policies(principal), self.resource_policy(call, resource))
+        try:
+            decision = evaluate(request, self.identity_policies(principal), self.resource_policy(call, resource))
+        except (PolicyError, ValueError, KeyError, TypeError):
+            decision = evaluate(request, [], None)  # a policy the engine cannot read grants nothing
         self.activity.append(Record(time.time(), principal.arn, decision.request.action, decision.request.resource,
                                     decision.decision, [s.sid or s.source_id for s in decision.matched]))
         return decision
@@ -192,54 +293,18 @@ class Enforcer:
         return None
 
 
-@lru_cache(maxsize=512)
-def _parsed(document: str, source_id: str, source_type: str) -> Policy | None:
-    """Policies change rarely and are read on every request: parse each text once."""
-    try:
-        return parse(document, source_id, source_type)
-    except PolicyError:
-        return None  # AWS would not have stored it; it grants nothing
+def _names(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-def _request_id() -> str:
-    return str(uuid.uuid4())
+def _administrator() -> Policy:
+    return parsed_once('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}',
+                       "arn:aws:iam::aws:policy/AdministratorAccess", "aws-managed")
 
 
-def denial_response(call: AwsCall, decision: Decision) -> Response:
-    """AccessDenied in the service's own protocol and words."""
-    message = decision.denial_message()
-    if call.protocol == "json":
-        body = json.dumps({"__type": "AccessDeniedException", "message": message})
-        return Response(body, status=400, content_type="application/x-amz-json-1.1",
-                        headers={"x-amzn-RequestId": _request_id(), "x-amzn-ErrorType": "AccessDeniedException"})
-    if call.service == "ec2":
-        text = f"You are not authorized to perform this operation. {message}"
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code>"
-                f"<Message>{escape(text)}</Message></Error></Errors><RequestID>{_request_id()}</RequestID></Response>")
-        return Response(body, status=403, content_type="text/xml")
-    return _query_error(call, "AccessDenied", message)
+def _simulator_operations() -> tuple[str, ...]:
+    from .simulator import OPERATIONS
 
-
-def invalid_token_response(environ: dict) -> Response:
-    message = "The security token included in the request is invalid."
-    if environ.get("HTTP_X_AMZ_TARGET"):
-        return Response(json.dumps({"__type": "UnrecognizedClientException", "message": message}), status=400,
-                        content_type="application/x-amz-json-1.1", headers={"x-amzn-ErrorType": "UnrecognizedClientException"})
-    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>{message}</Message>"
-            f"</Error><RequestId>{_request_id()}</RequestId></ErrorResponse>")
-    return Response(body, status=403, content_type="text/xml")
-
-
-def expired_response(call: AwsCall) -> Response:
-    message = "The security token included in the request is expired"
-    if call.protocol == "json":
-        return Response(json.dumps({"__type": "ExpiredTokenException", "message": message}), status=400,
-                        content_type="application/x-amz-json-1.1", headers={"x-amzn-ErrorType": "ExpiredTokenException"})
-    return _query_error(call, "ExpiredToken", message)
-
-
-def _query_error(call: AwsCall, code: str, message: str) -> Response:
-    namespace = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/", "sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
-    body = (f"<ErrorResponse xmlns=\"{namespace.get(call.service, '')}\"><Error><Type>Sender</Type><Code>{code}</Code>"
-            f"<Message>{escape(message)}</Message></Error><RequestId>{_request_id()}</RequestId></ErrorResponse>")
-    return Response(body, status=403, content_type="text/xml")
+    return OPERATIONS

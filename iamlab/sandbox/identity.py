@@ -9,10 +9,13 @@ as the session name, so requests signed with those credentials come from
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ..policy import Principal, Request, evaluate, parse
+from ..policy import PolicyError, Principal, Request, evaluate, parse
 from . import moto_ext, settings
 
 EC2_SERVICE = "ec2.amazonaws.com"
@@ -31,16 +34,49 @@ def _iso(moment: datetime) -> str:
 
 
 class InstanceCredentials:
-    """Credentials per instance, reused until close to expiry (as the metadata service does)."""
+    """Credentials per instance, reused until close to expiry (as the metadata service does).
+
+    IMDSv2: ``token(instance, ttl)`` answers ``PUT /latest/api/token``; an instance whose
+    ``metadata_options`` say ``http_tokens = "required"`` gives credentials only to a request
+    carrying such a token, exactly as on EC2."""
+
+    MAX_TOKEN_TTL = 21600
 
     def __init__(self, region: str):
         self.region = region
         self._issued: dict[str, moto_ext.SessionView] = {}
+        self._tokens: dict[str, tuple[str, float]] = {}  # token -> (instance id, expiry)
         self._lock = threading.Lock()
 
     def forget(self) -> None:
         with self._lock:
             self._issued.clear()
+            self._tokens.clear()
+
+    def token(self, instance_id: str, ttl: str | None) -> str:
+        try:
+            seconds = int(ttl or "")
+        except ValueError:
+            seconds = 0
+        if not 1 <= seconds <= self.MAX_TOKEN_TTL:
+            raise NoCredentials("InvalidTokenTTL", "X-aws-ec2-metadata-token-ttl-seconds must be between 1 and 21600.", 400)
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._tokens[token] = (instance_id, time.time() + seconds)
+        return token
+
+    def check_token(self, instance_id: str, token: str | None) -> None:
+        found = moto_ext.instance(self.region, instance_id)
+        with self._lock:
+            holder = self._tokens.get(token or "")
+        valid = holder is not None and holder[0] == instance_id and holder[1] > time.time()
+        if token and not valid:
+            raise NoCredentials("Unauthorized", "The metadata session token is invalid or expired: PUT /latest/api/token again.", 401)
+        if not token and found is not None and found.http_tokens == "required":
+            raise NoCredentials(
+                "Unauthorized",
+                f"Instance {instance_id} requires IMDSv2 (metadata_options http_tokens = \"required\"): "
+                "PUT /latest/api/token first, then send the token as X-aws-ec2-metadata-token.", 401)
 
     def role_for(self, instance_id: str) -> moto_ext.RoleView:
         found = moto_ext.instance(self.region, instance_id)
@@ -64,7 +100,13 @@ class InstanceCredentials:
         return role
 
     def check_trust(self, role: moto_ext.RoleView) -> None:
-        trust = parse(role.trust_policy, f"{role.name} trust policy", "resource")
+        try:
+            trust = parse(role.trust_policy, f"{role.name} trust policy", "resource")
+        except (PolicyError, ValueError, TypeError) as error:
+            raise NoCredentials(
+                "AssumeRoleUnauthorizedAccess",
+                f"EC2 cannot assume the role {role.name}: its trust policy is not a valid policy ({error}). "
+                "Fix the role's assume_role_policy and apply.", status=403) from None
         decision = evaluate(Request(Principal.aws_service(EC2_SERVICE), "sts:AssumeRole", role.arn), [], trust)
         if not decision.allowed:
             raise NoCredentials(
@@ -114,3 +156,58 @@ def principal_for_access_key(access_key_id: str | None) -> Principal | None:
 def session_expired(access_key_id: str) -> bool:
     session = moto_ext.session_for_access_key(access_key_id)
     return session is not None and _aware(session.expiration) < datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who holds an access key, and the secret that must have signed with it."""
+
+    principal: Principal
+    secret: str
+    admin: bool
+    session_token: str | None = None
+    expires: datetime | None = None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires is not None and self.expires < datetime.now(timezone.utc)
+
+
+class Learner:
+    """The learner's own keys: an IAM user with AdministratorAccess (see ``moto_ext.create_learner``)."""
+
+    def __init__(self, key_id: str, secret: str, user_name: str = settings.LEARNER_USER):
+        self.key_id, self.secret, self.user_name = key_id, secret, user_name
+        self.arn = f"arn:aws:iam::{settings.ACCOUNT_ID}:user/{user_name}"
+
+    def create(self, region: str) -> None:
+        moto_ext.create_learner(region, self.user_name, self.key_id, self.secret)
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(arn=self.arn, identity_arn=self.arn, account=settings.ACCOUNT_ID)
+
+
+def signer_for(access_key: str | None, learner: Learner) -> Signer | None:
+    """The learner, a role session the sandbox issued, or None (a key this sandbox never issued)."""
+    if not access_key:
+        return None
+    if secrets.compare_digest(access_key, learner.key_id):
+        return Signer(learner.principal, learner.secret, admin=True)
+    session = moto_ext.session_for_access_key(access_key)
+    if session is None:
+        return None
+    return Signer(principal_for_access_key(access_key), session.secret_access_key, admin=False,
+                  session_token=session.session_token, expires=_aware(session.expiration))
+
+
+def credentials_expiry(access_key: str | None) -> float | None:
+    """When temporary credentials expire (epoch seconds), None for long-term keys: a registry
+    token made with them must not outlive them."""
+    session = moto_ext.session_for_access_key(access_key) if access_key else None
+    return _aware(session.expiration).timestamp() if session else None
+
+
+def still_valid(access_key: str | None, now: float | None = None) -> bool:
+    expiry = credentials_expiry(access_key)
+    return expiry is None or expiry > (now or time.time())

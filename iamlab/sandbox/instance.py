@@ -25,16 +25,27 @@ class InstanceCredentialsError(SandboxError):
         self.code = code
 
 
-def credentials(instance_id: str, info: SandboxInfo | None = None) -> dict:
-    """The instance metadata credentials document for ``instance_id``."""
-    info = info or require()
-    url = f"{info.endpoint}/iamlab/instances/{instance_id}/credentials"
+def _metadata(info: SandboxInfo, instance_id: str, path: str, method: str = "GET", headers: dict | None = None) -> bytes:
+    url = f"{info.endpoint}/iamlab/instances/{instance_id}/{path}"
+    request = urllib.request.Request(url, method=method, headers={**course_headers(info), **(headers or {})})
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=course_headers(info)), timeout=30) as reply:
-            return json.loads(reply.read())
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.read()
     except urllib.error.HTTPError as error:
-        detail = json.loads(error.read() or b"{}")
+        try:
+            detail = json.loads(error.read() or b"{}")
+        except ValueError:
+            detail = {}
         raise InstanceCredentialsError(detail.get("Code", str(error.code)), detail.get("Message", "")) from None
+
+
+def credentials(instance_id: str, info: SandboxInfo | None = None) -> dict:
+    """The instance metadata credentials document for ``instance_id``, fetched as the SDKs do on
+    EC2 with IMDSv2: a session token first (PUT /latest/api/token), then the credentials."""
+    info = info or require()
+    token = _metadata(info, instance_id, "latest/api/token", "PUT",
+                      {"X-aws-ec2-metadata-token-ttl-seconds": "21600"}).decode()
+    return json.loads(_metadata(info, instance_id, "credentials", headers={"X-aws-ec2-metadata-token": token}))
 
 
 def environment(instance_id: str, info: SandboxInfo | None = None) -> dict[str, str]:

@@ -89,7 +89,7 @@ def status() -> SandboxInfo | None:
 
 def course_headers(info: SandboxInfo) -> dict[str, str]:
     """The course's own routes answer only the sandbox's owner (who can read its state file)."""
-    return {"X-Iamlab-Key": info.learner_key_id}
+    return {"X-Iamlab-Key": info.learner_secret}
 
 
 def _log_tail(lines: int = 15) -> str:

@@ -127,6 +127,7 @@ class InstanceView:
     state: str
     profile_arn: str | None
     role_names: list[str]
+    http_tokens: str = "optional"  # "required": IMDSv2 only, credentials need a session token
 
 
 def instance(region: str, instance_id: str) -> InstanceView | None:
@@ -137,8 +138,10 @@ def instance(region: str, instance_id: str) -> InstanceView | None:
         return None
     association = backend.iam_instance_profile_associations.get(instance_id)
     profile = association.iam_instance_profile if association else None
+    options = getattr(found, "metadata_options", None)
     return InstanceView(found.id, found.state, profile.arn if profile else None,
-                        [r.name for r in profile.roles] if profile else [])
+                        [r.name for r in profile.roles] if profile else [],
+                        getattr(options, "http_tokens", "optional") or "optional")
 
 
 def running_instance_ids(region: str) -> list[str]:
@@ -291,3 +294,90 @@ def install_ecr_extensions(hooks: EcrHooks) -> None:
     ECRResponse.batch_check_layer_availability = _response_batch_check_layer_availability
     ECRResponse.get_download_url_for_layer = _response_get_download_url_for_layer
     ECRResponse.get_authorization_token = _response_get_authorization_token
+
+
+# ---------------------------------------------------------------------------
+# The learner: a real IAM user whose access key is the sandbox's admin key.
+# ---------------------------------------------------------------------------
+def create_learner(region: str, user_name: str, key_id: str, secret: str) -> str:
+    """Make the learner an IAM user holding the sandbox's keys (with AdministratorAccess), so
+    GetCallerIdentity answers ``arn:aws:iam::ACCOUNT:user/NAME`` as AWS would. Returns the ARN."""
+    backend = iam()
+    user = backend.users.get(user_name) or backend.create_user(region, user_name)
+    key = backend.create_access_key(user_name)
+    del backend.access_keys[key.physical_resource_id]
+    key.access_key_id, key.secret_access_key = key_id, secret
+    backend.access_keys[key.physical_resource_id] = key
+    backend.attach_user_policy("arn:aws:iam::aws:policy/AdministratorAccess", user_name)
+    return user.arn
+
+
+def user_for_access_key(access_key_id: str):
+    """(user name, ARN) of the IAM user owning an access key, or None."""
+    user = iam().get_user_from_access_key_id(access_key_id)
+    return (user.name, user.arn) if user else None
+
+
+# ---------------------------------------------------------------------------
+# The hook where moto has parsed a request: the place of moto's own IAM checks.
+# ``on_parsed(response)`` runs after ``setup_class`` (every service parses there),
+# ``on_s3(response, bucket, key)`` where S3 checks access with its bucket and key.
+# ``access_key()`` replaces moto's regex reading of the Authorization header with
+# the key the sandbox verified.
+# ---------------------------------------------------------------------------
+@dataclass
+class DispatchHooks:
+    on_parsed: Callable[[object], None] | None = None
+    on_s3: Callable[[object, str | None, str | None], None] | None = None
+    access_key: Callable[[], str | None] | None = None
+
+
+dispatch_hooks = DispatchHooks()
+
+
+def install_dispatch_hooks(hooks: DispatchHooks) -> None:
+    from moto.core.responses import BaseResponse
+
+    dispatch_hooks.on_parsed, dispatch_hooks.on_s3, dispatch_hooks.access_key = hooks.on_parsed, hooks.on_s3, hooks.access_key
+    if getattr(BaseResponse, "_iamlab_hooked", False):
+        return
+    original_setup, original_key = BaseResponse.setup_class, BaseResponse.get_access_key
+
+    def setup_class(self, request, full_url, headers, use_raw_body=False):
+        original_setup(self, request, full_url, headers, use_raw_body)
+        if dispatch_hooks.on_parsed:
+            dispatch_hooks.on_parsed(self)
+
+    def get_access_key(self):
+        verified = dispatch_hooks.access_key() if dispatch_hooks.access_key else None
+        return verified or original_key(self)
+
+    def authorize_s3(self, bucket_name=None, key_name=None):
+        if dispatch_hooks.on_s3:
+            dispatch_hooks.on_s3(self, bucket_name, key_name)
+
+    BaseResponse.setup_class = setup_class
+    BaseResponse.get_access_key = get_access_key
+    BaseResponse._authenticate_and_authorize_s3_action = authorize_s3
+    BaseResponse._iamlab_hooked = True
+
+
+def operation_of(response) -> str | None:
+    """The operation moto will run for a parsed request (its own ``_get_action``)."""
+    try:
+        return response._get_action()
+    except Exception:
+        return None
+
+
+def service_of(response) -> str:
+    from moto.core.responses import boto3_service_name
+
+    return boto3_service_name.get(response.service_name, response.service_name) if response.service_name else ""
+
+
+def implements(response, operation: str) -> bool:
+    """Does moto's response class have a method for this operation?"""
+    from moto.core.utils import camelcase_to_underscores
+
+    return hasattr(type(response), camelcase_to_underscores(operation))

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Request, Response
 from ..policy import Principal
 from . import moto_ext, settings
 from .enforcement import AwsCall, Enforcer
-from .identity import principal_for_access_key
+from .identity import credentials_expiry, principal_for_access_key
 from .images import BlobStore
 
 TOKEN_LIFETIME = 12 * 3600  # as ECR's
@@ -51,7 +51,8 @@ class Tokens:
 
     def issue(self, access_key: str | None) -> tuple[str, float]:
         password = "iamlab." + secrets.token_urlsafe(32)
-        expires = time.time() + TOKEN_LIFETIME
+        # Never longer than the credentials that asked for it (ECR: the token expires with them).
+        expires = min(time.time() + TOKEN_LIFETIME, credentials_expiry(access_key) or float("inf"))
         with self._lock:
             self._logins[password] = Login(principal_for_access_key(access_key), expires)
         return base64.b64encode(f"AWS:{password}".encode()).decode(), expires

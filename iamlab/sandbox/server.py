@@ -16,7 +16,6 @@ A request flows through ``SandboxApp``:
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import os
@@ -26,92 +25,189 @@ import signal
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import moto_ext, settings, simulator
-from .enforcement import Enforcer, denial_response, expired_response, invalid_token_response, parse_call, request_access_key
-from .identity import InstanceCredentials, NoCredentials, principal_for_access_key, session_expired
+from . import errors, moto_ext, settings, sigv4, simulator
+from .enforcement import Caller, Enforcer, current, serving
+from .identity import InstanceCredentials, Learner, NoCredentials, signer_for
 from .images import BlobStore
 from .registry import Registry, Tokens
 from .seed import seed_account
 from .state import StateFile
 
 OPEN_ROUTES = {"/iamlab/health"}
-_INSTANCE_CREDENTIALS = re.compile(r"^/iamlab/instances/(?P<id>[^/]+)/credentials$")
+_INSTANCE = re.compile(r"^/iamlab/instances/(?P<id>[^/]+)/(?P<rest>.+)$")
+_ROLE_CREDENTIALS = re.compile(r"^latest/meta-data/iam/security-credentials/(?P<role>[^/]*)$")
 _PRESIGNED_LAYER = re.compile(r"^/iamlab/layers/(?P<repository>.+)/(?P<digest>sha256:[0-9a-f]{64})$")
 
 
-class SandboxApp:
-    """WSGI app: the course's routes and registry, the access engine, then moto."""
+class ResetGate:
+    """Requests share the account; a reset has it alone. No request ever sees half a reset,
+    and the first requests after one find every backend already built."""
 
-    def __init__(self, region: str, blobs: BlobStore, learner_key_id: str = ""):
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._resetting = False
+
+    @contextmanager
+    def request(self):
+        with self._condition:
+            while self._resetting:
+                self._condition.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def reset(self):
+        with self._condition:
+            while self._resetting:
+                self._condition.wait()
+            self._resetting = True
+            while self._readers:
+                self._condition.wait()
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._resetting = False
+                self._condition.notify_all()
+
+
+class SandboxApp:
+    """WSGI app: the course's routes and registry, then AWS APIs: signature, then moto with the engine's hook."""
+
+    def __init__(self, region: str, blobs: BlobStore, learner_key_id: str = "", learner_secret: str = ""):
         self.region = region
-        self.learner_key_id = learner_key_id
+        self.learner = Learner(learner_key_id, learner_secret or secrets.token_urlsafe(30))
         self.blobs = blobs
         self.moto = moto_ext.make_wsgi_app()
         self.enforcer = Enforcer(region)
+        self.enforcer.simulate = simulator.respond
         self.credentials = InstanceCredentials(region)
         self.tokens = Tokens()
         self.registry = Registry(region, blobs, self.tokens, self.enforcer, secrets.token_bytes(32))
         moto_ext.install_ecr_extensions(moto_ext.EcrHooks(issue_token=self.registry.issue_token,
                                                           layer_url=self.registry.layer_url))
-        self._reset_lock = threading.Lock()
+        moto_ext.install_dispatch_hooks(moto_ext.DispatchHooks(
+            on_parsed=self.enforcer.on_parsed, on_s3=self.enforcer.on_s3,
+            access_key=lambda: current().access_key if current() else None))
+        self.gate = ResetGate()
         self.started = time.time()
+
+    @property
+    def learner_key_id(self) -> str:
+        return self.learner.key_id
 
     def reset(self) -> None:
         """A fresh account, seeded as the lesson expects."""
-        with self._reset_lock:
+        with self.gate.reset():
             moto_ext.reset_all()
             self.credentials.forget()
             self.tokens.forget()
             self.enforcer.activity.clear()
+            self.learner.create(self.region)
+            moto_ext.ec2(self.region)  # build EC2 (AMIs, instance types) now, not inside a learner's request
             seed_account(self.region, self.blobs)
+
+    def owner(self, request: Request) -> bool:
+        return secrets.compare_digest(request.headers.get("X-Iamlab-Key", ""), self.learner.secret)
 
     # -- dispatch ------------------------------------------------------------
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/iamlab/"):
             request = Request(environ)
-            if path not in OPEN_ROUTES and not path.startswith("/iamlab/layers/") \
-                    and request.headers.get("X-Iamlab-Key") != self.learner_key_id:
+            if path not in OPEN_ROUTES and not path.startswith("/iamlab/layers/") and not self.owner(request):
                 return _json({"error": "This sandbox belongs to another user (or the X-Iamlab-Key header is missing)."},
                              status=403)(environ, start_response)
-            return self._course_route(request)(environ, start_response)
+            if path == "/iamlab/reset" and request.method == "POST":
+                self.reset()  # takes the account alone: outside the requests' shared gate
+                return _json({"ok": True, "reset": True})(environ, start_response)
+            with self.gate.request():
+                return self._course_route(request)(environ, start_response)
         if path == "/v2" or path.startswith("/v2/"):
             request = Request(environ)
-            return self.registry.handle(request, request.host)(environ, start_response)
-        body = _read_body(environ)
-        access_key = request_access_key(environ)
-        if access_key != self.learner_key_id and principal_for_access_key(access_key) is None:
-            # Unsigned, or signed with keys this sandbox never issued: on a shared host, another
-            # user's request. Refused as AWS refuses unknown keys.
-            return invalid_token_response(environ)(environ, start_response)
-        call = parse_call(environ, body)
-        if call is not None:
-            principal = principal_for_access_key(call.access_key)
-            if principal is not None:
-                if session_expired(call.access_key):
-                    return expired_response(call)(environ, start_response)
-                denial = self.enforcer.authorize(call, principal)
-                if denial is not None:
-                    return denial_response(call, denial)(environ, start_response)
-            if call.service == "iam" and call.operation in simulator.OPERATIONS:
-                return simulator.respond(call)(environ, start_response)
-        return self.moto(environ, start_response)
+            with self.gate.request():
+                return self.registry.handle(request, request.host)(environ, start_response)
+        if path.startswith("/moto-api"):
+            if not self.owner(Request(environ)):
+                return _json({"error": "moto's management API is for the sandbox's owner only."}, status=403)(
+                    environ, start_response)
+            return self.moto(environ, start_response)
+        try:
+            with self.gate.request():
+                response = self._aws(environ)
+        except errors.AwsError as error:
+            response = error.get_response(environ)
+            if error.code == 413:
+                response.headers["Connection"] = "close"  # the unread body must not become the next request
+        return response(environ, start_response)
+
+    def _aws(self, environ) -> Response:
+        """An AWS API call: who signed it, is the signature theirs, then moto with the engine's hook."""
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        protocol = "json" if target else "query"
+        claim = sigv4.claim(environ)
+        if claim is None:
+            raise errors.MissingAuthenticationToken("Request is missing Authentication Token", protocol=protocol)
+        protocol = errors.protocol_of(claim.service, environ)
+        signer = signer_for(claim.access_key, self.learner)
+        if signer is None:
+            raise errors.InvalidClientTokenId(protocol=protocol)
+        body = _read_body(environ, protocol)
+        try:
+            sigv4.verify(claim, signer.secret, environ, body)
+        except errors.AwsError as error:
+            raise error.speaking(claim.service, protocol)
+        if signer.session_token is not None and not secrets.compare_digest(claim.session_token or "", signer.session_token):
+            raise errors.InvalidClientTokenId("The security token included in the request is invalid.", protocol=protocol)
+        if signer.expired:
+            raise errors.ExpiredToken(service=claim.service, protocol=protocol)
+        if target:
+            _check_json_request(environ, body)
+        caller = Caller(claim.access_key, signer.principal, signer.admin, claim.region, protocol,
+                        environ.get("REMOTE_ADDR", "127.0.0.1"))
+        with serving(caller):
+            try:
+                response = Response.from_app(self.moto, environ)
+            except errors.AwsError:  # raised by the hook where a service lets it through
+                response = None
+        if caller.refusal is not None:
+            refusal = caller.refusal
+            if isinstance(refusal, errors.AwsError):
+                return refusal.speaking(refusal.service or claim.service, protocol).get_response(environ)
+            return refusal.get_response(environ)
+        if not caller.admin and not caller.decided:
+            # moto ran something the hook never saw: never allowed for a role session.
+            raise errors.AccessDenied.for_protocol(
+                f"User: {caller.principal.arn} is not authorized to perform this request: the sandbox could not "
+                "tell which action it is", claim.service, protocol)
+        if response is None or (response.status_code >= 500 and "html" in (response.content_type or "")):
+            raise errors.InternalFailure(
+                "The sandbox (moto) failed on this request; it is not a valid call of this API, or moto lacks it.",
+                claim.service, protocol)
+        return response
 
     def _course_route(self, request: Request) -> Response:
         path = request.path
         if path == "/iamlab/health":
             return _json({"ok": True, "pid": os.getpid(), "region": self.region, "uptime": time.time() - self.started,
                           "enforcement": self.enforcer.enabled})
-        if path == "/iamlab/reset" and request.method == "POST":
-            self.reset()
-            return _json({"ok": True, "reset": True})
         if path == "/iamlab/enforcement" and request.method == "POST":
-            self.enforcer.enabled = bool(json.loads(request.get_data() or b"{}").get("enabled", True))
+            try:
+                self.enforcer.enabled = bool(json.loads(request.get_data() or b"{}").get("enabled", True))
+            except (ValueError, AttributeError):
+                return _json({"error": 'Send {"enabled": true|false}.'}, status=400)
             return _json({"enforcement": self.enforcer.enabled})
         if path == "/iamlab/activity":
             if request.method == "DELETE":
@@ -120,27 +216,70 @@ class SandboxApp:
             who = request.args.get("principal")
             records = [r.as_dict() for r in self.enforcer.activity if not who or r.principal.startswith(who)]
             return _json({"activity": records})
-        match = _INSTANCE_CREDENTIALS.match(path)
+        match = _INSTANCE.match(path)
         if match:
-            try:
-                return _json(self.credentials.issue(match["id"]))
-            except NoCredentials as reason:
-                return _json({"Code": reason.code, "Message": reason.message}, status=reason.status)
+            return self._metadata(request, match["id"], match["rest"])
         match = _PRESIGNED_LAYER.match(path)
         if match:
             return self.registry.serve_presigned_layer(request, match["repository"], match["digest"])
         return _json({"error": f"no such sandbox route: {request.method} {path}"}, status=404)
 
+    def _metadata(self, request: Request, instance_id: str, rest: str) -> Response:
+        """The instance metadata service, per instance: IMDSv2 tokens, then the role's credentials."""
+        try:
+            if rest == "latest/api/token":
+                if request.method != "PUT":
+                    return Response("", status=405)
+                return Response(self.credentials.token(instance_id, request.headers.get("X-aws-ec2-metadata-token-ttl-seconds")),
+                                content_type="text/plain")
+            role_route = _ROLE_CREDENTIALS.match(rest)
+            if rest != "credentials" and not role_route:
+                return _json({"error": f"no such metadata path: {rest}"}, status=404)
+            self.credentials.check_token(instance_id, request.headers.get("X-aws-ec2-metadata-token"))
+            if role_route and not role_route["role"]:
+                return Response(self.credentials.role_for(instance_id).name, content_type="text/plain")
+            return _json(self.credentials.issue(instance_id))
+        except NoCredentials as reason:
+            return _json({"Code": reason.code, "Message": reason.message}, status=reason.status)
 
-def _read_body(environ) -> bytes:
-    """Read the request body for the authorizer, and put it back for moto."""
+
+def _read_body(environ, protocol: str) -> bytes:
+    """Read the request body (at most ``settings.MAX_BODY``), and put it back for moto."""
+    import io
+
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        length = 0
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
+        raise errors.SerializationError("Content-Length is not a number.", protocol=protocol) from None
+    if length > settings.MAX_BODY:
+        raise errors.RequestTooLarge(f"The request body is {length} bytes; the sandbox accepts at most "
+                                     f"{settings.MAX_BODY}.", protocol=protocol)
+    stream = environ["wsgi.input"]
+    if length > 0:
+        body = stream.read(length)
+    elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+        body = stream.read(settings.MAX_BODY + 1)
+        if len(body) > settings.MAX_BODY:
+            raise errors.RequestTooLarge(f"The request body is larger than {settings.MAX_BODY} bytes.", protocol=protocol)
+        environ["CONTENT_LENGTH"] = str(len(body))
+    else:
+        body = b""
     environ["wsgi.input"] = io.BytesIO(body)
     return body
+
+
+def _check_json_request(environ, body: bytes) -> None:
+    """The JSON protocol: one operation (X-Amz-Target), parameters only in a JSON object body."""
+    if environ.get("QUERY_STRING"):
+        raise errors.SerializationError(
+            "A JSON-protocol request (X-Amz-Target) takes its parameters from its body only, not the query string.",
+            protocol="json")
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise errors.SerializationError("The request body is not a JSON object.", protocol="json")
 
 
 def _json(body, status: int = 200) -> Response:
@@ -151,7 +290,7 @@ def serve(home: Path, port: int) -> None:
     state = StateFile(home)
     blobs = BlobStore(home / "blobs")
     key_id, secret = settings.new_learner_keys()
-    app = SandboxApp(settings.region(), blobs, key_id)
+    app = SandboxApp(settings.region(), blobs, key_id, secret)
     try:
         server = make_server(settings.HOST, port, app, threaded=True)
     except (OSError, SystemExit):  # werkzeug reports "address in use" by exiting

@@ -9,6 +9,8 @@ import os
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 HOST = "127.0.0.1"  # the sandbox never listens beyond this machine
+LEARNER_USER = "learner"  # the IAM user whose keys the learner (and Terraform) uses
+MAX_BODY = 32 * 1024 * 1024  # larger API bodies are refused before they are read
 
 
 def region() -> str:
