@@ -20,12 +20,29 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 
+class CourseHomeError(RuntimeError):
+    """The course home cannot be used (read-only, not ours...); the message says what to do."""
+
+
+def _private_folder(path: Path, what: str) -> Path:
+    """Create ``path`` if needed and make it the owner's alone (0700): it holds the sandbox's keys."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if path.stat().st_uid == os.getuid():
+            os.chmod(path, 0o700)
+    except OSError as error:
+        raise CourseHomeError(
+            f"The course cannot use {path} for {what}: {error.strerror or error}.\n"
+            "Next step: point IAMLAB_HOME at a folder you can write, e.g. "
+            "`export IAMLAB_HOME=~/iamlab-home`, then run the command again.") from None
+    return path
+
+
 def course_home() -> Path:
-    """The folder holding this learner's working copy and sandbox."""
+    """The folder holding this learner's working copy and sandbox (private to its owner)."""
     configured = os.environ.get("IAMLAB_HOME")
     home = Path(configured).expanduser() if configured else PROJECT_DIR / "workspace"
-    home.mkdir(parents=True, exist_ok=True)
-    return home.resolve()
+    return _private_folder(home, "the course home").resolve()
 
 
 def course_tf_dir() -> Path:
@@ -42,10 +59,8 @@ def backups_dir() -> Path:
 
 
 def sandbox_dir() -> Path:
-    path = course_home() / ".sandbox"
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)  # one learner's sandbox is nobody else's business
-    return path
+    """The sandbox's state file (with its keys), log and data: nobody else's business."""
+    return _private_folder(course_home() / ".sandbox", "the sandbox's files")
 
 
 def plugin_cache_dir() -> Path:

@@ -21,6 +21,7 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from werkzeug.exceptions import HTTPException
 
@@ -134,6 +135,13 @@ class Enforcer:
             raise self._refuse(caller, errors.InvalidAction(
                 f"Could not find operation for {response.method} {response.path} in the {service} API.", service,
                 caller.protocol))
+        if not _known_operation(service, operation):
+            if not caller.admin:  # unrecognised is never allowed
+                raise self._refuse(caller, errors.AccessDenied.for_protocol(
+                    f"User: {caller.principal.arn} is not authorized to perform: {IAM_PREFIX.get(service, service)}:"
+                    f"{operation} on resource: * because the sandbox does not know this action", service, caller.protocol))
+            raise self._refuse(caller, errors.InvalidAction(
+                f"The action {operation} is not valid for the {service} API.", service, caller.protocol))
         call = self._call(response, service, operation, caller)
         caller.action = call.action
         if service == "ecr":
@@ -220,7 +228,9 @@ class Enforcer:
             return ["*"]
         get = response._get_param if response is not None else call.params.get
         if call.service == "ecr":
-            names = _names(get("repositoryNames")) or _names(get("repositoryName"))
+            members = _input_members("ecr", call.operation)
+            names = _names(get("repositoryNames")) if "repositoryNames" in members else \
+                _names(get("repositoryName")) if "repositoryName" in members else []
             if names:
                 return [f"arn:aws:ecr:{region}:{account}:repository/{name}" for name in names]
             return [f"arn:aws:ecr:{region}:{account}:repository/*"]
@@ -297,6 +307,29 @@ def _names(value) -> list[str]:
     if value is None or value == "":
         return []
     return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+@lru_cache(maxsize=None)
+def _input_members(service: str, operation: str) -> frozenset[str]:
+    """The parameters an operation takes (botocore's model): the ones moto reads for it."""
+    import botocore.session
+
+    try:
+        shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
+    except Exception:
+        return frozenset()
+    return frozenset(shape.members) if shape is not None else frozenset()
+
+
+@lru_cache(maxsize=None)
+def _known_operation(service: str, operation: str) -> bool:
+    """Is this an operation of the service's API (botocore's model)? Unknown services: unknown."""
+    import botocore.session
+
+    try:
+        return operation in botocore.session.get_session().get_service_model(service).operation_names
+    except Exception:
+        return False
 
 
 def _administrator() -> Policy:

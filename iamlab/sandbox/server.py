@@ -182,6 +182,13 @@ class SandboxApp:
                 response = Response.from_app(self.moto, environ)
             except errors.AwsError:  # raised by the hook where a service lets it through
                 response = None
+            except NotImplementedError as missing:
+                raise errors.InvalidAction(f"The sandbox (moto) does not implement this operation: {missing}",
+                                           claim.service, protocol) from None
+            except Exception as error:  # moto failed: an AWS error, never an HTML page
+                logging.getLogger(__name__).exception("moto failed")
+                raise errors.InternalFailure(f"The sandbox (moto) failed on this request: {type(error).__name__}.",
+                                             claim.service, protocol) from None
         if caller.refusal is not None:
             refusal = caller.refusal
             if isinstance(refusal, errors.AwsError):

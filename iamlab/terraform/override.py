@@ -8,6 +8,8 @@ endpoints and fake credentials, while ``main.tf`` stays valid for real AWS.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from ..sandbox import settings
@@ -46,10 +48,18 @@ provider "aws" {{
 
 
 def write(directory: Path, endpoint: str, region: str, access_key: str, secret_key: str) -> Path:
-    path = Path(directory) / OVERRIDE_NAME
+    """Write the override: it holds the sandbox's admin secret, so it is readable by its owner
+    only (0600) in a folder only its owner can enter (0700), even on a shared host."""
+    directory = Path(directory)
+    os.chmod(directory, 0o700)
+    path = directory / OVERRIDE_NAME
     text = render(endpoint, region, access_key, secret_key)
+    if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
+        path.unlink()  # an older, readable copy: never reuse its mode
     if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
     return path
 
 

@@ -1,0 +1,401 @@
+"""The sandbox cannot be talked out of its decisions (issue 10): each bypass an attacker
+holding the instance's credentials found is a test here.
+
+The sandbox runs in this test's process (a real HTTP server on loopback, the same
+``SandboxApp``), so a test can also age credentials or corrupt a trust policy in moto.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import stat
+import threading
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+from werkzeug.serving import make_server
+
+from iamlab.sandbox import instance, moto_ext, settings
+from iamlab.sandbox.images import BlobStore
+from iamlab.sandbox.manager import SandboxInfo, session
+from iamlab.sandbox.server import SandboxApp
+
+ACCOUNT = settings.ACCOUNT_ID
+REGION = "us-east-1"
+FLASK = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/flask_app"
+TRUST_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+TRUST_LAMBDA = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+ECR_ONLY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeRepositories", "ecr:DescribeImages"],
+     "Resource": FLASK},
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+]}
+
+
+class Sandbox:
+    """A SandboxApp on a free loopback port, in this process."""
+
+    def __init__(self, tmp_path):
+        self.key_id, self.secret = settings.new_learner_keys()
+        self.app = SandboxApp(REGION, BlobStore(tmp_path / "blobs"), self.key_id, self.secret)
+        self.app.reset()
+        self.server = make_server(settings.HOST, 0, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.info = SandboxInfo(os.getpid(), self.server.server_address[1], REGION, self.key_id, self.secret)
+        self.endpoint = self.info.endpoint
+        admin = session(self.info)
+        self.iam, self.ec2, self.ecr = admin.client("iam"), admin.client("ec2"), admin.client("ecr")
+
+    def instance_with_role(self, role: str, policy: dict | None = ECR_ONLY, trust=TRUST_EC2, **run) -> str:
+        self.iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        self.iam.create_instance_profile(InstanceProfileName=f"{role}-profile")
+        self.iam.add_role_to_instance_profile(InstanceProfileName=f"{role}-profile", RoleName=role)
+        if policy:
+            self.iam.put_role_policy(RoleName=role, PolicyName="granted", PolicyDocument=json.dumps(policy))
+        image = self.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        return self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro",
+                                      IamInstanceProfile={"Name": f"{role}-profile"}, **run)["Instances"][0]["InstanceId"]
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    sandbox = Sandbox(tmp_path_factory.mktemp("security"))
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(scope="module")
+def creds(box) -> dict:
+    """The instance's credentials: a least-privilege, ECR-only role."""
+    return instance.credentials(box.instance_with_role("least"), box.info)
+
+
+@pytest.fixture(scope="module")
+def as_instance(box, creds):
+    import boto3
+
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["Token"], region_name=REGION)
+
+
+def client(as_instance, box, service):
+    return as_instance.client(service, endpoint_url=box.endpoint)
+
+
+def send(box, creds: dict | None, service: str, method: str = "POST", path: str = "/", body: bytes = b"",
+         headers: dict | None = None, query: str = "", secret: str | None = None, when: datetime | None = None,
+         authorization=None):
+    """A hand-made request, signed with botocore's SigV4 (as the instance's SDK would)."""
+    url = f"{box.endpoint}{path}" + (f"?{query}" if query else "")
+    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    if creds is not None:
+        key = creds.get("AccessKeyId") or creds["key"]
+        credentials = Credentials(key, secret or creds.get("SecretAccessKey") or creds["secret"], creds.get("Token"))
+        signer = SigV4Auth(credentials, service, REGION)
+        if when is not None:
+            import botocore.auth
+
+            real = botocore.auth.get_current_datetime
+            botocore.auth.get_current_datetime = lambda: when.replace(tzinfo=None)
+            try:
+                signer.add_auth(request)
+            finally:
+                botocore.auth.get_current_datetime = real
+        else:
+            signer.add_auth(request)
+    prepared = request.prepare()
+    wire_headers = dict(prepared.headers)
+    if authorization:
+        wire_headers["Authorization"] = authorization(wire_headers["Authorization"])
+    try:
+        with urllib.request.urlopen(urllib.request.Request(prepared.url, data=body or None, method=method,
+                                                           headers=wire_headers), timeout=30) as reply:
+            return reply.status, reply.headers, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+LEARNER = None
+
+
+def learner(box) -> dict:
+    return {"key": box.key_id, "secret": box.secret}
+
+
+def denied(status: int, body: str) -> bool:
+    return status in (400, 403) and ("AccessDenied" in body or "UnauthorizedOperation" in body)
+
+
+# -- one parse: the operation and parameters judged are the ones moto runs ----------------
+@pytest.mark.parametrize("content_type", ["Application/X-WWW-Form-Urlencoded", "text/plain", None])
+def test_iam_writes_are_judged_whatever_the_content_type(box, creds, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    status, _, text = send(box, creds, "iam", body=b"Action=AttachRolePolicy&Version=2010-05-08&RoleName=least"
+                           b"&PolicyArn=arn:aws:iam::aws:policy/AdministratorAccess", headers=headers)
+    assert denied(status, text), text
+    status, _, text = send(box, creds, "iam", body=b"Action=CreateUser&Version=2010-05-08&UserName=intruder", headers=headers)
+    assert denied(status, text), text
+    attached = box.iam.list_attached_role_policies(RoleName="least")["AttachedPolicies"]
+    assert attached == [] and "intruder" not in [u["UserName"] for u in box.iam.list_users()["Users"]]
+
+
+def test_a_query_action_beside_a_json_target_is_refused(box, creds):
+    status, _, text = send(box, creds, "ecr", body=b"{}", query="Action=DeleteRepository&repositoryName=flask_app",
+                           headers={"X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+                                    "Content-Type": "application/x-amz-json-1.1"})
+    assert status == 400 and "SerializationException" in text
+    assert "flask_app" in moto_ext.repository_names(REGION)
+
+
+def test_a_decoy_repository_name_neither_grants_nor_hides_what_ran(box, creds):
+    box.app.enforcer.activity.clear()
+    body = json.dumps({"repositoryName": "reports_app", "repositoryNames": ["flask_app"],
+                       "imageIds": [{"imageTag": "latest"}]}).encode()
+    status, _, text = send(box, creds, "ecr", body=body,
+                           headers={"X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.BatchGetImage",
+                                    "Content-Type": "application/x-amz-json-1.1"})
+    assert status == 400 and "AccessDeniedException" in text and "repository/reports_app" in text
+    assert [(r.action, r.resource) for r in box.app.enforcer.activity] == \
+        [("ecr:BatchGetImage", f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/reports_app")]
+
+
+def test_every_service_is_enforced_for_a_role_session(box, as_instance):
+    s3 = client(as_instance, box, "s3")
+    for call in (lambda: s3.create_bucket(Bucket="loot"), lambda: s3.put_object(Bucket="loot", Key="k", Body=b"x"),
+                 lambda: s3.list_buckets(), lambda: client(as_instance, box, "lambda").list_functions(),
+                 lambda: client(as_instance, box, "sqs").list_queues()):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException"), caught.value
+    assert "loot" not in [b["Name"] for b in session(box.info).client("s3", endpoint_url=box.endpoint).list_buckets()["Buckets"]]
+
+
+def test_an_operation_moto_cannot_name_is_denied_not_run(box, creds):
+    status, _, text = send(box, creds, "ecr", body=b"{}", headers={
+        "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.MakeMeAdmin", "Content-Type": "application/x-amz-json-1.1"})
+    assert denied(status, text) and "<html" not in text.lower()
+
+
+def test_the_instance_still_does_what_it_is_granted(box, as_instance):
+    ecr = client(as_instance, box, "ecr")
+    assert ecr.batch_get_image(repositoryName="flask_app", imageIds=[{"imageTag": "latest"}])["images"]
+    assert ecr.get_authorization_token()["authorizationData"]
+
+
+# -- moto's management API ------------------------------------------------------------------
+@pytest.mark.parametrize("route", ["/moto-api/reset", "/moto-api/seed?a=42", "/moto-api/reset-auth"])
+def test_moto_api_is_for_the_owner_only(box, creds, route):
+    path, _, query = route.partition("?")
+    status, _, _ = send(box, creds, "iam", path=path, query=query, body=b"0")
+    assert status == 403
+    status, _, _ = send(box, None, "iam", path=path, query=query, body=b"0")
+    assert status == 403
+    assert "flask_app" in moto_ext.repository_names(REGION)
+
+
+# -- signatures ---------------------------------------------------------------------------
+def test_a_wrong_secret_is_refused(box, creds):
+    status, _, text = send(box, creds, "sts", body=b"Action=GetCallerIdentity&Version=2011-06-15",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"}, secret="wrong" * 8)
+    assert status == 403 and "SignatureDoesNotMatch" in text
+
+
+def test_a_signature_from_2000_is_refused(box, creds):
+    status, _, text = send(box, creds, "sts", body=b"Action=GetCallerIdentity&Version=2011-06-15",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"},
+                           when=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    assert status == 403 and "Signature expired" in text
+
+
+def test_the_learners_wrong_secret_is_refused_too(box):
+    status, _, text = send(box, {"key": box.key_id, "secret": "not-the-secret"}, "iam",
+                           body=b"Action=CreateUser&Version=2010-05-08&UserName=forged",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403 and "SignatureDoesNotMatch" in text
+    assert "forged" not in [u["UserName"] for u in box.iam.list_users()["Users"]]
+
+
+def test_a_second_key_id_in_the_authorization_header_is_refused(box, creds):
+    status, _, text = send(box, creds, "ecr", body=b"{}", headers={
+        "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+        "Content-Type": "application/x-amz-json-1.1"},
+        authorization=lambda header: header + f", Credential={box.key_id}/20260101/us-east-1/ecr/aws4_request")
+    assert status == 400 and "IncompleteSignature" in text and "authorizationData" not in text
+
+
+def test_unknown_keys_are_refused_with_a_hint(box):
+    status, _, text = send(box, {"key": "AKIAOLDSANDBOXKEY000", "secret": "x"}, "sts",
+                           body=b"Action=GetCallerIdentity&Version=2011-06-15",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403 and "InvalidClientTokenId" in text and "sandbox env" in text
+
+
+def test_expired_credentials_are_refused_on_every_protocol(box):
+    creds = instance.credentials(box.instance_with_role("ageing"), box.info)
+    token = json.loads(send(box, creds, "ecr", body=b"{}", headers={
+        "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+        "Content-Type": "application/x-amz-json-1.1"})[2])["authorizationData"][0]
+    expiry = datetime.strptime(creds["Expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert token["expiresAt"] <= expiry.timestamp() + 1, "a registry token must not outlive its credentials"
+    from moto.sts.models import sts_backends
+
+    assumed = sts_backends[ACCOUNT]["aws"].get_assumed_role_from_access_key(creds["AccessKeyId"])
+    assumed.expiration = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(minutes=1)
+    for service, kwargs, code in [
+        ("s3", dict(method="GET", path="/"), "ExpiredToken"),
+        ("ecr", dict(body=b"{}", headers={"X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+                                          "Content-Type": "application/x-amz-json-1.1"}), "ExpiredTokenException"),
+        ("sts", dict(body=b"Action=GetCallerIdentity&Version=2011-06-15",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"}), "ExpiredToken"),
+    ]:
+        status, _, text = send(box, creds, service, **kwargs)
+        assert status in (400, 403) and code in text, (service, text)
+
+
+# -- trust policies ------------------------------------------------------------------------
+def test_assume_role_honours_the_trust_policy(box, as_instance):
+    box.iam.create_role(RoleName="lambda-only", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))
+    arn = f"arn:aws:iam::{ACCOUNT}:role/lambda-only"
+    for sts in (session(box.info).client("sts"), client(as_instance, box, "sts")):
+        with pytest.raises(ClientError) as caught:
+            sts.assume_role(RoleArn=arn, RoleSessionName="sneak")
+        assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    trusting = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
+    box.iam.create_role(RoleName="account-trusted", AssumeRolePolicyDocument=json.dumps(trusting))
+    assumed = session(box.info).client("sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/account-trusted", RoleSessionName="ok")
+    assert assumed["AssumedRoleUser"]["Arn"].endswith("assumed-role/account-trusted/ok")
+
+
+def test_a_trust_policy_that_is_not_json_gives_no_credentials_and_no_crash(box):
+    instance_id = box.instance_with_role("garbled")
+    moto_ext.iam().get_role("garbled").assume_role_policy_document = "{not json"
+    with pytest.raises(instance.InstanceCredentialsError) as caught:
+        instance.credentials(instance_id, box.info)
+    assert caught.value.code == "AssumeRoleUnauthorizedAccess" and "not a valid policy" in str(caught.value)
+
+
+# -- bad input is an AWS error, never an HTML 500 -------------------------------------------
+def test_garbage_json_to_ecr_is_a_serialization_error(box, creds):
+    for who in (creds, learner(box)):
+        status, headers, text = send(box, who, "ecr", body=b"{{{not json", headers={
+            "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+            "Content-Type": "application/x-amz-json-1.1"})
+        assert status == 400 and json.loads(text)["__type"] == "SerializationException"
+
+
+def test_an_unknown_operation_is_an_aws_error_for_the_learner_too(box):
+    status, _, text = send(box, learner(box), "ecr", body=b"{}", headers={
+        "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.MakeMeAdmin", "Content-Type": "application/x-amz-json-1.1"})
+    assert status in (400, 500) and "<html" not in text.lower() and json.loads(text)["__type"]
+    status, _, text = send(box, learner(box), "iam", body=b"Action=NoSuchThing&Version=2010-05-08",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert "<html" not in text.lower() and "<Code>" in text
+
+
+# -- body size -------------------------------------------------------------------------------
+def _raw(box, head: str, body: bytes = b"") -> str:
+    with socket.create_connection(("127.0.0.1", box.info.port), timeout=10) as connection:
+        connection.sendall(head.encode() + body)
+        return connection.recv(4096).decode(errors="replace")
+
+
+def test_a_huge_body_is_refused_before_it_is_read(box):
+    unsigned = _raw(box, f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {256 * 1024 * 1024}\r\n"
+                         "Content-Type: application/x-www-form-urlencoded\r\n\r\n", b"Action=CreateUser")
+    assert unsigned.startswith("HTTP/1.1 403") and "MissingAuthenticationToken" in unsigned
+    request = AWSRequest(method="POST", url=f"{box.endpoint}/", data=b"",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    SigV4Auth(Credentials(box.key_id, box.secret), "iam", REGION).add_auth(request)
+    lines = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
+    signed = _raw(box, f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{box.info.port}\r\n{lines}"
+                       f"Content-Length: {256 * 1024 * 1024}\r\n\r\n", b"Action=CreateUser")
+    assert signed.startswith("HTTP/1.1 413") and "RequestEntityTooLarge" in signed
+
+
+# -- fidelity: namespaced repositories, other accounts, the learner ---------------------------
+def test_a_namespaced_repository_has_its_own_policy_and_tags(box):
+    box.ecr.create_repository(repositoryName="app", tags=[{"Key": "team", "Value": "blue"}])
+    box.ecr.create_repository(repositoryName="team/app", tags=[{"Key": "team", "Value": "red"}])
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/namespaced"
+    grant = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": role_arn},
+                                                      "Action": "ecr:DescribeImages"}]}
+    box.ecr.set_repository_policy(repositoryName="team/app", policyText=json.dumps(grant))
+    tagged = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:ListImages", "Resource": "*",
+                                                       "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}}]}
+    creds = instance.credentials(box.instance_with_role("namespaced", policy=tagged), box.info)
+    import boto3
+
+    ecr = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["Token"], region_name=REGION).client("ecr", endpoint_url=box.endpoint)
+    ecr.describe_images(repositoryName="team/app")
+    ecr.list_images(repositoryName="team/app")
+    for call in (lambda: ecr.describe_images(repositoryName="app"), lambda: ecr.list_images(repositoryName="app")):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_another_accounts_registry_is_not_served_from_this_one(box, as_instance):
+    for ecr in (box.ecr, client(as_instance, box, "ecr")):
+        with pytest.raises(ClientError) as caught:
+            ecr.describe_images(registryId="999999999999", repositoryName="flask_app")
+        assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+        assert "arn:aws:ecr:us-east-1:999999999999:repository/flask_app" in str(caught.value)
+
+
+def test_the_learner_is_an_iam_user_with_the_sandbox_keys(box):
+    identity = session(box.info).client("sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/{settings.LEARNER_USER}"
+    keys = box.iam.list_access_keys(UserName=settings.LEARNER_USER)["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] == [box.key_id]
+
+
+# -- IMDSv2 ------------------------------------------------------------------------------------
+def test_imdsv2_required_gives_credentials_only_with_a_session_token(box):
+    instance_id = box.instance_with_role("v2only", MetadataOptions={"HttpTokens": "required"})
+    base = f"{box.endpoint}/iamlab/instances/{instance_id}"
+    owner = {"X-Iamlab-Key": box.secret}
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(urllib.request.Request(f"{base}/latest/meta-data/iam/security-credentials/v2only", headers=owner))
+    assert caught.value.code == 401
+    token = urllib.request.urlopen(urllib.request.Request(
+        f"{base}/latest/api/token", method="PUT", headers={**owner, "X-aws-ec2-metadata-token-ttl-seconds": "60"})).read().decode()
+    with_token = {**owner, "X-aws-ec2-metadata-token": token}
+    role = urllib.request.urlopen(urllib.request.Request(f"{base}/latest/meta-data/iam/security-credentials/", headers=with_token)).read()
+    document = json.loads(urllib.request.urlopen(urllib.request.Request(
+        f"{base}/latest/meta-data/iam/security-credentials/{role.decode()}", headers=with_token)).read())
+    assert role == b"v2only" and document["Code"] == "Success"
+    assert instance.credentials(instance_id, box.info)["Code"] == "Success"  # the course's client uses IMDSv2
+
+
+# -- secrets at rest -----------------------------------------------------------------------------
+def test_the_override_file_holding_the_admin_key_is_private(tmp_path):
+    from iamlab.terraform import override
+
+    folder = tmp_path / "tf"
+    folder.mkdir(mode=0o755)
+    path = override.write(folder, "http://127.0.0.1:5000", REGION, "AKIAEXAMPLE", "s3cret")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_the_course_home_is_private(tmp_path, monkeypatch):
+    from iamlab import paths
+
+    monkeypatch.setenv("IAMLAB_HOME", str(tmp_path / "home"))
+    assert stat.S_IMODE(paths.course_home().stat().st_mode) == 0o700
+    assert stat.S_IMODE(paths.sandbox_dir().stat().st_mode) == 0o700
