@@ -191,3 +191,39 @@ def test_on_a_shared_host_other_users_cannot_use_your_sandbox(course_home):
     state = course_home / ".sandbox" / "state.json"
     assert info.learner_key_id in state.read_text() and oct(state.stat().st_mode)[-3:] == "600"
     assert sandbox.session(info).client("iam").list_roles()["Roles"] == []  # the owner still can
+
+
+def test_a_stale_state_file_never_gets_an_unrelated_process_killed(course_home):
+    from iamlab import paths
+
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        StateFile(paths.sandbox_dir()).write(pid=bystander.pid, port=1, region="us-east-1")
+        assert sandbox.stop() is False
+        StateFile(paths.sandbox_dir()).write(pid=bystander.pid, port=1, region="us-east-1")
+        info = sandbox.start()
+        assert info.pid != bystander.pid and bystander.poll() is None  # the sleep lives on
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_a_corrupt_state_file_does_not_orphan_the_running_sandbox(course_home):
+    first = sandbox.start()
+    (course_home / ".sandbox" / "state.json").write_text("{half a fi")
+    second = sandbox.start()
+    assert second.pid != first.pid
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(first.pid, 0)  # the old one was stopped, not left running beside the new one
+    assert sandbox.stop() is True
+
+
+def test_an_unusable_course_home_is_explained_not_a_traceback(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("IAMLAB_HOME", str(blocker / "home"))
+    with pytest.raises(sandbox.SandboxError, match="IAMLAB_HOME"):
+        sandbox.start()
+    printed = run_cli("sandbox", "status", env={"IAMLAB_HOME": str(blocker / "home")})
+    assert "Traceback" not in printed.stderr and "IAMLAB_HOME" in printed.stdout + printed.stderr

@@ -32,6 +32,13 @@ resource "aws_instance" "ec2_instance" {
   key_name               = local.ssh_enabled ? aws_key_pair.learner[0].key_name : null
   vpc_security_group_ids = local.ssh_enabled ? [aws_security_group.ssh[0].id] : null
 
+  # IMDSv2 only: credentials from the metadata service need a session token (a PUT first),
+  # which keeps a forwarded or SSRF'd GET from reading the role's keys.
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "required"
+  }
+
   tags = {
     Name = "iamlab-ec2-instance"
   }

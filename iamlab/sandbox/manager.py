@@ -39,12 +39,44 @@ class SandboxInfo:
         return f"http://{settings.HOST}:{self.port}"
 
 
+def _home():
+    try:
+        return paths.sandbox_dir()
+    except paths.CourseHomeError as error:
+        raise SandboxError(str(error)) from None
+
+
 def _state() -> StateFile:
-    return StateFile(paths.sandbox_dir())
+    return StateFile(_home())
 
 
 def _log_path():
-    return paths.sandbox_dir() / "server.log"
+    return _home() / "server.log"
+
+
+def _is_our_sandbox(pid: int) -> bool:
+    """Is ``pid`` this course home's sandbox server? A pid in a stale file may belong to
+    any process by now (pids are reused): never signal one that is not ours."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        try:
+            command = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True,
+                                     timeout=5).stdout
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return "iamlab.sandbox.server" in command and str(_home()) in command
+
+
+def _running_pid() -> int | None:
+    """The pid of this home's sandbox from its lock file, whatever the state file says (it may
+    be corrupt or gone while the server runs)."""
+    try:
+        pid = int((_home() / "server.lock").read_text().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    return pid if pid and _alive(pid) and _is_our_sandbox(pid) else None
 
 
 def _alive(pid: int) -> bool:
@@ -147,10 +179,14 @@ def _explain_failed_start(port: int) -> str:
 
 
 def _stop_unresponsive() -> None:
-    """A sandbox whose process lives but does not answer is restarted, not waited on."""
+    """A sandbox whose process lives but does not answer (or whose state file is unreadable)
+    is stopped and replaced, not waited on and not left running beside a second one."""
     data = _state().read()
-    if data and isinstance(data.get("pid"), int) and _alive(data["pid"]):
-        _terminate(data["pid"])
+    pids = {_running_pid()}
+    if data and isinstance(data.get("pid"), int) and _alive(data["pid"]) and _is_our_sandbox(data["pid"]):
+        pids.add(data["pid"])
+    for pid in pids - {None}:
+        _terminate(pid)
     _state().remove()
 
 
@@ -167,14 +203,17 @@ def _terminate(pid: int, grace: float = 5.0) -> None:
 
 
 def stop() -> bool:
-    """Stop the sandbox; True if one was running."""
+    """Stop the sandbox; True if one was running. Only a process that is this home's sandbox
+    is signalled (a stale file's pid may belong to anything now)."""
     data = _state().read()
-    if not data or not isinstance(data.get("pid"), int) or not _alive(data["pid"]):
-        _state().remove()
-        return False
-    _terminate(data["pid"])
+    pids = {_running_pid()}
+    if data and isinstance(data.get("pid"), int) and _alive(data["pid"]) and _is_our_sandbox(data["pid"]):
+        pids.add(data["pid"])
+    pids.discard(None)
+    for pid in pids:
+        _terminate(pid)
     _state().remove()
-    return True
+    return bool(pids)
 
 
 def reset() -> SandboxInfo:

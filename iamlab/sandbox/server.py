@@ -293,7 +293,25 @@ def _json(body, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
+def _hold_lock(home: Path):
+    """One sandbox per course home: the server holds ``server.lock`` (with its pid) while it
+    lives, so clients find it even when the state file is corrupt or gone."""
+    import fcntl
+
+    handle = open(home / "server.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print(f"IAMLAB-ERROR: another sandbox already runs for {home}", flush=True)
+        sys.exit(4)
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
 def serve(home: Path, port: int) -> None:
+    lock = _hold_lock(home)  # noqa: F841 - held for the process's life
     state = StateFile(home)
     blobs = BlobStore(home / "blobs")
     key_id, secret = settings.new_learner_keys()

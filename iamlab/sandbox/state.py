@@ -18,7 +18,7 @@ class StateFile:
     def read(self) -> dict | None:
         try:
             return json.loads(self.path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
             return None
 
     def write(self, **fields) -> None:
