@@ -291,3 +291,11 @@ def install_ecr_extensions(hooks: EcrHooks) -> None:
     ECRResponse.batch_check_layer_availability = _response_batch_check_layer_availability
     ECRResponse.get_download_url_for_layer = _response_get_download_url_for_layer
     ECRResponse.get_authorization_token = _response_get_authorization_token
+
+
+# ---------------------------------------------------------------------------
+# (h10b) Policy uploads pass the engine's grammar first: see policy_uploads.py.
+# ---------------------------------------------------------------------------
+from . import policy_uploads  # noqa: E402
+
+policy_uploads.install()
