@@ -293,16 +293,12 @@ class Registry:
             self._call(self.uploads.append, repository, upload_id, data)
 
     def _finish(self, repository: str, upload_id: str, digest: str) -> Response:
-        try:
-            self._call(self.uploads.complete, repository, upload_id, [digest])
-        except RegistryError as error:
-            if error.code == "BLOB_UPLOAD_INVALID" and "digest" in error.message:
-                raise RegistryError(400, "DIGEST_INVALID", error.message) from None
-            raise
+        self._call(self.uploads.complete, repository, upload_id, [digest], invalid="DIGEST_INVALID")
         return Response(b"", status=201, headers={**API_VERSION, "Location": f"/v2/{repository}/blobs/{digest}",
                                                    "Docker-Content-Digest": digest, "Content-Length": "0"})
 
-    def _call(self, method, repository: str, upload_id: str, *args):
+    def _call(self, method, repository: str, upload_id: str, *args, invalid: str = "BLOB_UPLOAD_INVALID"):
+        """An upload step, its ECR exception turned into the registry's error."""
         try:
             return method(repository, upload_id, *args, settings.ACCOUNT_ID)
         except ecr_uploads.UploadNotFoundException as error:
@@ -310,7 +306,7 @@ class Registry:
         except ecr_uploads.LayerPartTooLargeException as error:
             raise RegistryError(413, "SIZE_INVALID", error.message) from None
         except (ecr_uploads.InvalidLayerException, ecr_uploads.InvalidLayerPartException) as error:
-            raise RegistryError(400, "BLOB_UPLOAD_INVALID", error.message) from None
+            raise RegistryError(400, invalid, error.message) from None
 
     def _put_manifest(self, request: Request, repository: str, reference: str) -> Response:
         body = request.get_data(cache=False)
