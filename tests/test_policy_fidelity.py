@@ -200,3 +200,13 @@ def test_any_json_either_parses_or_is_malformed(document):
         parse(json.dumps(document))
     except MalformedPolicyDocument:
         pass
+
+
+def test_a_missing_variable_in_a_condition_is_reported_as_missing_context():
+    statement = when("StringEquals", "aws:ResourceTag/owner", "${aws:username}")
+    request = Request(NOBODY, "ecr:BatchGetImage", FLASK, Context({"aws:ResourceTag/owner": "ana"}))
+    result = evaluate(request, [parse({"Version": "2012-10-17", "Statement": [statement]})])
+    assert result.decision == "implicitDeny" and "aws:username" in result.missing_context
+    with_default = when("StringEquals", "aws:ResourceTag/owner", "${aws:username, 'ana'}")
+    result = evaluate(request, [parse({"Version": "2012-10-17", "Statement": [with_default]})])
+    assert result.decision == "allowed" and "aws:username" not in result.missing_context

@@ -214,3 +214,22 @@ def test_errors_are_registry_json_with_ecrs_words(world, puller):
         f"ecr:BatchGetImage on resource: {REPORTS} because no identity-based policy allows the ecr:BatchGetImage action")}]}
     status, body, _ = get(puller, "/v2/flask_app/manifests/latest", "DELETE")
     assert status == 405 and json.loads(body)["errors"][0]["code"] == "UNSUPPORTED"
+
+
+def test_namespaced_repositories_push_and_pull_under_their_own_name(world, tmp_path):
+    """``team/app`` is one repository: its own ARN, its own images; a policy on ``team/*`` covers it."""
+    world.ecr.create_repository(repositoryName="team/app")
+    instance_id = world.instance_with_role("team-pusher")
+    team = FLASK.replace("flask_app", "team/*")
+    world.grant("team-pusher", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Effect": "Allow", "Action": PUSH + ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": team}]})
+    folder, image = image_dir(tmp_path, "team-app")
+    result = push(instance_id, folder, "team/app", "v1")
+    assert result.returncode == 0, result.stderr
+    host, password = registry_login(instance_id)
+    pulled = skopeo("inspect", "--tls-verify=false", "--creds", f"AWS:{password}", "--raw", f"docker://{host}/team/app:v1")
+    assert pulled.returncode == 0 and digest_of(pulled.stdout.encode()) == image.digest
+    assert world.ecr.list_images(repositoryName="flask_app")["imageIds"] != world.ecr.list_images(repositoryName="team/app")["imageIds"]
+    refused = push(instance_id, folder, "flask_app", "team")
+    assert refused.returncode != 0 and "403" in refused.stderr

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 
 from .context import Context
 from .matching import as_list, glob_match
-from .variables import MissingVariable, expand, plain
+from .variables import MissingVariable, expand, plain, variables_in
 
 
 class ConditionError(ValueError):
@@ -159,6 +159,14 @@ def evaluate_key(operator: str, key: str, raw_values, context: Context, variable
     return any(_test_one(base, v, expected) for v in present), False
 
 
+def _unresolved(operator: str, raw_values, context: Context, variables: bool) -> list[str]:
+    """Keys whose variables in the values had no value and no default (reported as missing context)."""
+    if not variables or parse_operator(operator)[1] not in _READ_VARIABLES:
+        return []
+    return [k for value in as_list(raw_values) if isinstance(value, str)
+            for k in variables_in(value, without_default=True) if context.get(k) is None]
+
+
 def evaluate(block: dict | None, context: Context, variables: bool = True) -> tuple[bool, list[str]]:
     """Does the whole Condition block hold? Also returns the keys the request lacked."""
     if not block:
@@ -174,6 +182,7 @@ def evaluate(block: dict | None, context: Context, variables: bool = True) -> tu
             holds = holds and ok
             if lacked and key not in missing:
                 missing.append(key)
+            missing += [k for k in _unresolved(operator, values, context, variables) if k not in missing]
     return holds, missing
 
 

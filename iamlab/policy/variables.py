@@ -70,6 +70,6 @@ def substitute(text: str, context) -> str:
     return plain(text, context)
 
 
-def variables_in(text: str) -> list[str]:
-    """The context keys a string's variables read."""
-    return [m["key"] for m in _VARIABLE.finditer(text) if m["key"]]
+def variables_in(text: str, without_default: bool = False) -> list[str]:
+    """The context keys a string's variables read (only those with no default, if asked)."""
+    return [m["key"] for m in _VARIABLE.finditer(text) if m["key"] and not (without_default and m["default"] is not None)]
