@@ -7,5 +7,6 @@
 
 from .context import Context  # noqa: F401
 from . import catalogue  # noqa: F401
-from .document import Policy, PolicyError, Statement, parse  # noqa: F401
+from .document import Policy, PolicyError, Statement, parse, validate  # noqa: F401
+from .grammar import MalformedPolicyDocument  # noqa: F401
 from .engine import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Principal, Request, evaluate  # noqa: F401

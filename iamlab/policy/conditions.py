@@ -9,6 +9,10 @@
   one true; ``...IfExists`` makes a missing key true; ``Null`` tests presence;
 * ``ForAnyValue:`` / ``ForAllValues:`` compare multi-valued keys value by value.
 
+Policy variables (``${aws:username}``) are read in the values of string and ARN
+operators only, and only in ``2012-10-17`` policies; ``ArnEquals`` and ``ArnLike``
+are the same test (the guide: each of the six ARN parts may hold ``*`` and ``?``).
+
 ``evaluate`` also reports which keys the request did not carry, for the policy
 simulator's ``MissingContextValues``.
 """
@@ -21,7 +25,7 @@ from datetime import datetime, timezone
 
 from .context import Context
 from .matching import as_list, glob_match
-from .variables import MissingVariable, substitute
+from .variables import MissingVariable, expand, plain, variables_in
 
 
 class ConditionError(ValueError):
@@ -60,7 +64,7 @@ def _binary_equals(value: str, expected: str) -> bool:
         return value == expected
 
 
-# operator -> (test(context_value, policy_value), negated, substitute variables?)
+# operator -> (test(context_value, policy_value), negated)
 _OPERATORS = {
     "StringEquals": (lambda v, p: v == p, False),
     "StringNotEquals": (lambda v, p: v == p, True),
@@ -84,13 +88,16 @@ _OPERATORS = {
     "BinaryEquals": (_binary_equals, False),
     "IpAddress": (_ip_in, False),
     "NotIpAddress": (_ip_in, True),
-    "ArnEquals": (lambda v, p: v == p, False),
-    "ArnNotEquals": (lambda v, p: v == p, True),
+    "ArnEquals": (_arn_like, False),
+    "ArnNotEquals": (_arn_like, True),
     "ArnLike": (_arn_like, False),
     "ArnNotLike": (_arn_like, True),
 }
 
 OPERATORS = frozenset(_OPERATORS) | {"Null"}
+# Operators whose policy values are patterns (a backslash marks a literal), and those that read variables.
+_PATTERNS = {"StringLike", "StringNotLike", "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"}
+_READ_VARIABLES = {name for name in _OPERATORS if name.startswith(("String", "Arn"))}
 
 
 def parse_operator(name: str) -> tuple[str | None, str, bool]:
@@ -107,14 +114,18 @@ def parse_operator(name: str) -> tuple[str | None, str, bool]:
     return qualifier, base, if_exists
 
 
-def _policy_values(raw, context: Context) -> list[str]:
+def _policy_values(base: str, raw, context: Context, variables: bool) -> list[str]:
     values = []
+    variables = variables and base in _READ_VARIABLES
     for value in as_list(raw):
         text = "true" if value is True else "false" if value is False else str(value)
         try:
-            values.append(substitute(text, context))
+            if base in _PATTERNS:
+                values.append(expand(text, context, variables))
+            else:
+                values.append(plain(text, context, variables))
         except MissingVariable:
-            continue  # a value whose variable is unknown matches nothing
+            continue  # a value whose variable has no value (and no default) matches nothing
     return values
 
 
@@ -128,11 +139,11 @@ def _test_one(base: str, value: str, expected: list[str]) -> bool:
     return not hit if negated else hit
 
 
-def evaluate_key(operator: str, key: str, raw_values, context: Context) -> tuple[bool, bool]:
+def evaluate_key(operator: str, key: str, raw_values, context: Context, variables: bool = True) -> tuple[bool, bool]:
     """(holds?, key missing from the request?)"""
     qualifier, base, if_exists = parse_operator(operator)
     present = context.get(key)
-    expected = _policy_values(raw_values, context)
+    expected = _policy_values(base, raw_values, context, variables)
     if base == "Null":
         wants_absent = str(as_list(raw_values)[0]).lower() == "true"
         return (present is None) == wants_absent, False
@@ -148,7 +159,15 @@ def evaluate_key(operator: str, key: str, raw_values, context: Context) -> tuple
     return any(_test_one(base, v, expected) for v in present), False
 
 
-def evaluate(block: dict | None, context: Context) -> tuple[bool, list[str]]:
+def _unresolved(operator: str, raw_values, context: Context, variables: bool) -> list[str]:
+    """Keys whose variables in the values had no value and no default (reported as missing context)."""
+    if not variables or parse_operator(operator)[1] not in _READ_VARIABLES:
+        return []
+    return [k for value in as_list(raw_values) if isinstance(value, str)
+            for k in variables_in(value, without_default=True) if context.get(k) is None]
+
+
+def evaluate(block: dict | None, context: Context, variables: bool = True) -> tuple[bool, list[str]]:
     """Does the whole Condition block hold? Also returns the keys the request lacked."""
     if not block:
         return True, []
@@ -159,10 +178,11 @@ def evaluate(block: dict | None, context: Context) -> tuple[bool, list[str]]:
         if not isinstance(keys, dict):
             raise ConditionError(f"Condition operator {operator} must map keys to values.")
         for key, values in keys.items():
-            ok, lacked = evaluate_key(operator, key, values, context)
+            ok, lacked = evaluate_key(operator, key, values, context, variables)
             holds = holds and ok
             if lacked and key not in missing:
                 missing.append(key)
+            missing += [k for k in _unresolved(operator, values, context, variables) if k not in missing]
     return holds, missing
 
 

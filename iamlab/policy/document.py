@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from . import grammar
+from .grammar import MalformedPolicyDocument
 from .matching import as_list
 
-
-class PolicyError(ValueError):
-    """The document is not a policy the engine can evaluate; the message says why."""
+# The document is not a policy the engine can evaluate (AWS: MalformedPolicyDocument); the message says why.
+PolicyError = MalformedPolicyDocument
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Statement:
     source_type: str
     start: Position
     end: Position
+    variables: bool = True  # policy variables are read only in "Version": "2012-10-17" policies
 
     @property
     def is_deny(self) -> bool:
@@ -104,7 +106,7 @@ def _strings(value, element: str) -> tuple[str, ...] | None:
 
 
 def parse(document, source_id: str = "PolicyInputList.1", source_type: str = "IAM Policy") -> Policy:
-    """Read a policy (JSON text or dict). Raises ``PolicyError`` with a readable reason."""
+    """Read a policy (JSON text or dict). Raises ``PolicyError`` (MalformedPolicyDocument) with a readable reason."""
     if isinstance(document, (dict, list)):
         text = json.dumps(document, indent=2)
     else:
@@ -113,26 +115,19 @@ def parse(document, source_id: str = "PolicyInputList.1", source_type: str = "IA
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise PolicyError(f"The policy is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.") from None
-    if not isinstance(data, dict) or "Statement" not in data:
-        raise PolicyError("A policy is a JSON object with a Statement element.")
+    version = grammar.check_top(data)
+    kind = grammar.kind_of(source_type)
     raw_statements = as_list(data["Statement"])
+    for raw in raw_statements:
+        grammar.check_statement(raw, kind)
     spans = _statement_spans(text)
     if len(spans) != len(raw_statements):  # unusual formatting: fall back to a pretty copy
         text = json.dumps(data, indent=2)
         spans = _statement_spans(text)
     statements = []
     for raw, (begin, end) in zip(raw_statements, spans):
-        if not isinstance(raw, dict):
-            raise PolicyError("Each statement must be a JSON object.")
-        effect = raw.get("Effect")
-        if effect not in ("Allow", "Deny"):
-            raise PolicyError(f"Effect must be \"Allow\" or \"Deny\", not {effect!r}.")
-        if ("Action" in raw) == ("NotAction" in raw):
-            raise PolicyError("Each statement needs exactly one of Action or NotAction.")
-        if "Resource" in raw and "NotResource" in raw:
-            raise PolicyError("A statement cannot have both Resource and NotResource.")
         statements.append(Statement(
-            effect=effect,
+            effect=raw["Effect"],
             actions=_strings(raw.get("Action"), "Action"),
             not_actions=_strings(raw.get("NotAction"), "NotAction"),
             resources=_strings(raw.get("Resource"), "Resource"),
@@ -145,5 +140,15 @@ def parse(document, source_id: str = "PolicyInputList.1", source_type: str = "IA
             source_type=source_type,
             start=_position(text, begin),
             end=_position(text, end),
+            variables=version == "2012-10-17",
         ))
     return Policy(source_id, source_type, text, tuple(statements))
+
+
+def validate(document, kind: str = grammar.IDENTITY) -> None:
+    """Raise ``MalformedPolicyDocument`` if IAM would refuse to store ``document``.
+
+    ``kind``: ``"identity"`` (CreatePolicy, CreatePolicyVersion, PutRolePolicy) or
+    ``"resource"`` (SetRepositoryPolicy, UpdateAssumeRolePolicy).
+    """
+    parse(document, "upload", "resource" if kind == grammar.RESOURCE else "IAM Policy")

@@ -21,7 +21,7 @@ from . import catalogue, conditions
 from .context import Context
 from .document import Policy, Statement
 from .matching import action_matches, arn_matches, as_list
-from .variables import MissingVariable, substitute
+from .variables import MissingVariable, expand
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
 
@@ -143,29 +143,31 @@ def _action_applies(statement: Statement, action: str) -> bool:
     return not any(action_matches(p, action) for p in statement.not_actions or ())
 
 
-def _resource_applies(statement: Statement, resource: str, context: Context) -> bool:
+def _resource_applies(statement: Statement, resource: str, context: Context) -> tuple[bool, list[str]]:
+    """Does the Resource (or NotResource) element cover the resource? Also the variables' keys it lacked."""
     patterns, negated = (statement.resources, False) if statement.resources is not None else (statement.not_resources, True)
     if patterns is None:  # resource policies may omit Resource: the resource itself
-        return True
-    hit = False
+        return True, []
+    hit, lacked = False, []
     for pattern in patterns:
         try:
-            if arn_matches(substitute(pattern, context), resource):
+            if arn_matches(expand(pattern, context, statement.variables), resource):
                 hit = True
                 break
-        except MissingVariable:
-            continue
-    return not hit if negated else hit
+        except MissingVariable as missing:
+            lacked.append(missing.key)  # no value, no default: this pattern matches nothing
+    return (not hit if negated else hit), lacked
 
 
 def _applies(statement: Statement, request: Request, context: Context) -> tuple[bool, list[str]]:
     """Does the statement apply to the request? Also the context keys it wanted but lacked."""
     if not _action_applies(statement, request.action):
         return False, []
-    if not _resource_applies(statement, request.resource, context):
-        return False, []
-    holds, missing = conditions.evaluate(statement.condition, context)
-    return holds, missing
+    covered, lacked = _resource_applies(statement, request.resource, context)
+    if not covered:
+        return False, lacked
+    holds, missing = conditions.evaluate(statement.condition, context, statement.variables)
+    return holds, lacked + [k for k in missing if k not in lacked]
 
 
 def evaluate(request: Request, identity_policies: list[Policy] = (), resource_policy: Policy | None = None) -> Decision:

@@ -4,6 +4,8 @@
 * Action names are case-insensitive (``ECR:batchgetimage`` is ``ecr:BatchGetImage``).
 * ARNs are case-sensitive, and compared segment by segment (the six
   colon-separated parts), so a wildcard never spills from one part into another.
+* A backslash makes the next character literal: that is how a policy variable's
+  value, or the escapes ``${*}`` and ``${?}``, reach the matcher (see ``variables``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,28 @@ from functools import lru_cache
 
 @lru_cache(maxsize=4096)
 def _glob(pattern: str, ignore_case: bool) -> re.Pattern:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(rf"\A{regex}\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    regex, escaped = [], False
+    for c in pattern:
+        if escaped:
+            regex.append(re.escape(c))
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        else:
+            regex.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+    if escaped:
+        regex.append(re.escape("\\"))
+    return re.compile(rf"\A{''.join(regex)}\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def escape(text: str) -> str:
+    """``text`` as a pattern that matches only itself."""
+    return "".join("\\" + c if c in "*?\\" else c for c in text)
+
+
+def unescape(pattern: str) -> str:
+    """The literal text of an escaped pattern (for exact comparisons such as StringEquals)."""
+    return re.sub(r"\\(.)", r"\1", pattern, flags=re.DOTALL)
 
 
 def glob_match(pattern: str, value: str, ignore_case: bool = False) -> bool:

@@ -1,15 +1,30 @@
-"""Policy variables: ``${aws:username}`` in a Resource or a condition value.
+"""Policy variables: ``${aws:username}`` in a Resource or a string or ARN condition value.
 
-A variable is replaced by the request's value for that key. ``${*}``, ``${?}`` and
-``${$}`` stand for the literal characters. A variable with no value in the request
-(and no default, as in ``${aws:username, 'nobody'}``) makes the string match nothing.
+What the IAM User Guide ("Variables and tags", "Version") says, and this module does:
+
+* ``${key}`` is replaced by the request's value for that key (key names are
+  case-insensitive); that value is taken literally, never as a wildcard;
+* ``${*}``, ``${?}`` and ``${$}`` stand for a literal ``*``, ``?`` and ``$``;
+* ``${key, 'default'}`` uses ``default`` when the request has no value for the key
+  (a ``''`` inside the quotes is one quote); one round only: the default is not
+  searched for further variables;
+* a variable with no value and no default makes the string match nothing
+  (``MissingVariable``);
+* variables exist only in policies with ``"Version": "2012-10-17"``: with
+  ``2008-10-17`` or no Version, ``${aws:username}`` is literal text.
+
+``expand`` gives a pattern for the matcher (``matching``), in which a backslash
+marks a literal character; ``plain`` gives the literal text, for exact comparisons.
 """
 
 from __future__ import annotations
 
 import re
 
-_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+from .matching import escape, unescape
+
+VARIABLES_VERSION = "2012-10-17"
+_VARIABLE = re.compile(r"\$\{\s*(?:(?P<escape>[*?$])|(?P<key>[^\s,'{}]+)\s*(?:,\s*'(?P<default>(?:[^']|'')*)'\s*)?)\}")
 _LITERALS = {"*": "*", "?": "?", "$": "$"}
 
 
@@ -19,26 +34,42 @@ class MissingVariable(LookupError):
         self.key = key
 
 
-def substitute(text: str, context) -> str:
-    """Replace each ``${key}`` with its value from ``context`` (a ``Context``)."""
-    if "${" not in text:
+def expand(text: str, context, variables: bool = True) -> str:
+    """``text`` as a matcher pattern, with each variable replaced by its (literal) value."""
+    if not variables or "${" not in text:
+        return text.replace("\\", "\\\\") if "\\" in text else text
+    out, last = [], 0
+    for match in _VARIABLE.finditer(text):
+        out.append(text[last:match.start()].replace("\\", "\\\\"))
+        out.append(escape(_value(match, context)))
+        last = match.end()
+    out.append(text[last:].replace("\\", "\\\\"))
+    return "".join(out)
+
+
+def plain(text: str, context, variables: bool = True) -> str:
+    """``text`` with each variable replaced: the literal string to compare with."""
+    if not variables or "${" not in text:
         return text
-
-    def replace(match: re.Match) -> str:
-        inside = match.group(1).strip()
-        if inside in _LITERALS:
-            return _LITERALS[inside]
-        key, _, default = inside.partition(",")
-        values = context.get(key.strip())
-        if values:
-            return values[0]
-        default = default.strip()
-        if default.startswith("'") and default.endswith("'") and len(default) >= 2:
-            return default[1:-1]
-        raise MissingVariable(key.strip())
-
-    return _VARIABLE.sub(replace, text)
+    return unescape(expand(text, context, variables))
 
 
-def variables_in(text: str) -> list[str]:
-    return [m.group(1).split(",")[0].strip() for m in _VARIABLE.finditer(text) if m.group(1).strip() not in _LITERALS]
+def _value(match: re.Match, context) -> str:
+    if match["escape"]:
+        return _LITERALS[match["escape"]]
+    values = context.get(match["key"])
+    if values:
+        return values[0]
+    if match["default"] is not None:
+        return match["default"].replace("''", "'")
+    raise MissingVariable(match["key"])
+
+
+def substitute(text: str, context) -> str:
+    """The literal text with variables replaced (kept for callers outside the engine)."""
+    return plain(text, context)
+
+
+def variables_in(text: str, without_default: bool = False) -> list[str]:
+    """The context keys a string's variables read (only those with no default, if asked)."""
+    return [m["key"] for m in _VARIABLE.finditer(text) if m["key"] and not (without_default and m["default"] is not None)]

@@ -381,3 +381,11 @@ def implements(response, operation: str) -> bool:
     from moto.core.utils import camelcase_to_underscores
 
     return hasattr(type(response), camelcase_to_underscores(operation))
+
+
+# ---------------------------------------------------------------------------
+# Policy uploads pass the engine's grammar first: see policy_uploads.py.
+# ---------------------------------------------------------------------------
+from . import policy_uploads  # noqa: E402
+
+policy_uploads.install()

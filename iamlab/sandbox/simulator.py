@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from werkzeug.wrappers import Response
 
 from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, evaluate, parse
+from ..policy.conditions import ConditionError
 from . import moto_ext, settings
 from .enforcement import AwsCall
 
@@ -44,7 +45,11 @@ def _context(params: dict) -> Context:
     return context
 
 
-def _principal_for(arn: str) -> Principal:
+def _principal_for(arn: str | None) -> Principal:
+    """The caller the simulation speaks for. With no CallerArn there is none: the simulator does not
+    invent one, so keys such as ``aws:username`` stay absent (and are reported as missing)."""
+    if not arn:
+        return Principal()
     account = arn.split(":")[4] if arn.count(":") >= 5 else settings.ACCOUNT_ID
     return Principal(arn=arn, identity_arn=arn, account=account)
 
@@ -55,8 +60,14 @@ def _identity_policies(source_arn: str) -> list[Policy]:
     role = moto_ext.role(source_arn.rsplit("/", 1)[-1])
     if role is None:
         raise SimulationError("NoSuchEntity", f"The role with name {source_arn.rsplit('/', 1)[-1]} cannot be found.", 404)
-    policies = [parse(doc, name, "role") for name, doc in role.inline_policies.items()]
-    policies += [parse(doc, arn, "aws-managed" if aws else "user-managed") for arn, doc, aws in role.managed_policies]
+    found = [(doc, name, "role") for name, doc in role.inline_policies.items()]
+    found += [(doc, arn, "aws-managed" if aws else "user-managed") for arn, doc, aws in role.managed_policies]
+    policies = []
+    for document, source_id, source_type in found:
+        try:
+            policies.append(parse(document, source_id, source_type))
+        except PolicyError:
+            continue  # as enforcement does: a stored policy the engine cannot read grants nothing
     return policies
 
 
@@ -82,7 +93,10 @@ def simulate(operation: str, params: dict) -> list[tuple[str, str, Decision]]:
         policies = _input_policies(params)
         if not policies:
             raise SimulationError("ValidationError", "PolicyInputList must contain at least one policy.")
-        principal = _principal_for(params.get("CallerArn", f"arn:aws:iam::{settings.ACCOUNT_ID}:user/simulated"))
+        if params.get("ResourcePolicy") and not params.get("CallerArn"):
+            raise SimulationError("InvalidInput", "Invalid Input: CallerArn is required when a ResourcePolicy is given "
+                                                  "(the ARN of the IAM user the simulation speaks for).")
+        principal = _principal_for(params.get("CallerArn"))
     resource_policy = None
     if params.get("ResourcePolicy"):
         try:
@@ -122,7 +136,7 @@ def respond(call: AwsCall) -> Response:
     try:
         body = render(call.operation, simulate(call.operation, call.params))
         return Response(body, content_type="text/xml")
-    except (SimulationError, PolicyError) as error:
+    except (SimulationError, PolicyError, ConditionError) as error:
         code = getattr(error, "code", "MalformedPolicyDocument")
         message = getattr(error, "message", str(error))
         status = getattr(error, "status", 400)
