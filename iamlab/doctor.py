@@ -87,8 +87,21 @@ def check_sandbox() -> Check:
     return Check("sandbox", True, f"{'started' if started else 'running'} at {info.endpoint} (pid {info.pid})")
 
 
+def check_warm_provider() -> Check:
+    """Whether Terraform reuses a running AWS provider (faster, ~600 MiB resident) and why."""
+    from .terraform import warm_provider
+
+    try:
+        decision = warm_provider.decide()
+    except ValueError as error:
+        return Check("warm provider", False, str(error), f"Set {warm_provider.SETTING} to on, off or auto (the default).")
+    running = warm_provider.status()
+    detail = str(decision) + (f"; running (pid {running['provider_pid']})" if running else "")
+    return Check("warm provider", True, detail)
+
+
 def run_checks() -> list[Check]:
-    return [check_terraform(), check_provider_source(), check_sandbox()]
+    return [check_terraform(), check_provider_source(), check_sandbox(), check_warm_provider()]
 
 
 def report(checks: list[Check]) -> str:

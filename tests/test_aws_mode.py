@@ -78,6 +78,7 @@ def test_instance_commands_are_the_lessons_checks():
     assert "sudo docker pull 111122223333.dkr.ecr.eu-west-1.amazonaws.com/flask_app:latest" in commands
 
 
+@pytest.mark.integration  # runs terraform
 def test_aws_mode_configuration_has_no_sandbox_in_it_and_validates(aws, monkeypatch):
     for name, value in REAL_LOOKING.items():
         monkeypatch.setenv(name, value)
@@ -97,6 +98,7 @@ def test_aws_mode_configuration_has_no_sandbox_in_it_and_validates(aws, monkeypa
     assert validated.returncode == 0, validated.stdout + validated.stderr
 
 
+@pytest.mark.integration  # runs terraform
 def test_sandbox_mode_never_uses_real_credentials_or_endpoints(monkeypatch, shared_sandbox):
     for name, value in REAL_LOOKING.items():
         monkeypatch.setenv(name, value)
@@ -112,6 +114,7 @@ def test_sandbox_mode_never_uses_real_credentials_or_endpoints(monkeypatch, shar
     assert driver.plan().returncode in (0, 2)  # planned against the sandbox, offline, with "real" keys in the environment
 
 
+@pytest.mark.integration  # runs terraform
 def test_ssh_can_only_be_opened_to_one_address(monkeypatch, shared_sandbox):
     monkeypatch.setenv("TF_VAR_ssh_allowed_cidr", "0.0.0.0/0")
     monkeypatch.setenv("TF_VAR_ssh_public_key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE learner")

@@ -35,3 +35,12 @@ def test_doctor_passes_on_this_machine(course_home):
     result = run_cli("doctor")
     assert result.returncode == 0, result.stdout
     assert "Everything is ready." in result.stdout
+
+
+def test_doctor_says_whether_the_warm_provider_is_used_and_why(monkeypatch):
+    monkeypatch.setenv("IAMLAB_WARM_PROVIDER", "off")
+    check = doctor.check_warm_provider()
+    assert check.ok and "warm provider off: IAMLAB_WARM_PROVIDER=off" in check.detail
+    monkeypatch.setenv("IAMLAB_WARM_PROVIDER", "maybe")
+    check = doctor.check_warm_provider()
+    assert not check.ok and "on, off or auto" in check.fix

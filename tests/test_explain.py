@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from iamlab.terraform.driver import summarize
+import json
+from pathlib import Path
+
+import pytest
+
+from iamlab.terraform import state_report
+from iamlab.terraform.driver import Driver, Result, TerraformFailed, summarize
 from iamlab.terraform.explain import error_blocks, explain
 
 UNDECLARED = """
@@ -30,9 +36,9 @@ def test_undeclared_reference_points_at_the_file_and_line():
     assert "on main.tf line 31" in blocks and "│" not in blocks
 
 
-def test_dead_sandbox_says_how_to_restart():
+def test_dead_sandbox_says_how_to_restart_and_claims_nothing_unchecked():
     text = explain("", REFUSED)
-    assert "python -m iamlab sandbox start" in text and "state is intact" in text
+    assert "python -m iamlab sandbox start" in text and "intact" not in text
 
 
 def test_unknown_failure_still_says_what_next():
@@ -45,3 +51,73 @@ def test_summaries_of_plan_apply_and_destroy():
     assert summarize("Apply complete! Resources: 0 added, 1 changed, 2 destroyed.") == {"add": 0, "change": 1, "destroy": 2}
     assert summarize("Destroy complete! Resources: 4 destroyed.") == {"add": 0, "change": 0, "destroy": 4}
     assert summarize("No changes. Your infrastructure matches the configuration.") == {"add": 0, "change": 0, "destroy": 0}
+
+
+# Recorded on a 64 KiB tmpfs (Terraform 1.11.4): full, then with 8 KiB free.
+DATA = Path(__file__).parent / "data"
+LOCK_ON_FULL_DISK = (DATA / "full-disk-lock.stderr.txt").read_text()
+STATE_NOT_SAVED = (DATA / "full-disk-state-not-saved.stderr.txt").read_text()
+STATE_NOT_SAVED_STDOUT = (DATA / "full-disk-state-not-saved.stdout.txt").read_text()
+
+
+def test_a_lock_that_cannot_be_written_on_a_full_disk_is_not_another_command():
+    text = explain("", LOCK_ON_FULL_DISK)
+    assert "disk is full" in text and "before changing anything" in text
+    assert "Another Terraform command" not in text and "intact" not in text
+
+
+def test_a_state_that_could_not_be_saved_is_said_so_and_kept(tmp_path):
+    text = explain(STATE_NOT_SAVED_STDOUT, STATE_NOT_SAVED)
+    assert "could not save its state file" in text and "terraform state push" in text
+    kept = state_report.rescue_printed_state(tmp_path, STATE_NOT_SAVED)
+    assert kept == tmp_path / "errored.tfstate"
+    state = json.loads(kept.read_text())
+    assert state["version"] == 4 and len(state["resources"][0]["instances"]) == 30
+    assert kept.stat().st_mode & 0o077 == 0
+
+
+def test_a_killed_terraform_is_named_and_does_not_claim_the_state_is_intact():
+    text = explain("aws_iam_role.ec2_ecr_role: Creating...\n", "", returncode=-9)
+    assert "SIGKILL" in text and "intact" not in text
+
+
+KILLED_AFTER_ROLE = """aws_iam_role.ec2_ecr_role: Creating...
+aws_iam_role.ec2_ecr_role: Creation complete after 1s [id=ec2-ecr-role]
+aws_iam_role_policy_attachment.ecr_read_only: Creating...
+aws_iam_instance_profile.ec2_profile: Creating...
+"""
+
+ROLE_ONLY_STATE = {"version": 4, "resources": [
+    {"mode": "data", "type": "aws_ami", "name": "amazon_linux", "instances": [{"attributes": {}}]},
+    {"mode": "managed", "type": "aws_iam_role", "name": "ec2_ecr_role", "instances": [{"attributes": {}}]},
+]}
+
+
+def test_killed_after_the_role_says_what_may_exist_outside_the_state_and_how_to_adopt_or_clean(tmp_path):
+    (tmp_path / "terraform.tfstate").write_text(json.dumps(ROLE_ONLY_STATE))
+    failure = Driver(sink=lambda line: None, directory=tmp_path)._failure(Result("apply", -9, KILLED_AFTER_ROLE, "", 1.0))
+    text = failure.explanation
+    assert "records 1 resource(s): aws_iam_role.ec2_ecr_role" in text
+    assert "aws_iam_role_policy_attachment.ecr_read_only, aws_iam_instance_profile.ec2_profile" in text
+    assert "EntityAlreadyExists" in text and "import" in text and "python -m iamlab sandbox reset" in text
+    assert "ROLE_NAME/POLICY_ARN" in text and "intact" not in text
+
+
+def test_a_failed_plan_says_nothing_changed():
+    failure = Driver(sink=lambda line: None, directory=Path("."))._failure(Result("plan", 1, "", "Error: x", 1.0))
+    assert "Nothing was changed in the account" in failure.explanation
+
+
+def test_a_truncated_state_is_named_before_terraform_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("IAMLAB_HOME", str(tmp_path / "home"))
+    good = json.dumps({"version": 4, "resources": []})
+    (tmp_path / "terraform.tfstate").write_text(good[:20])
+    (tmp_path / "terraform.tfstate.backup").write_text(good)
+    driver = Driver(sink=lambda line: None, directory=tmp_path)
+    with pytest.raises(TerraformFailed) as failure:
+        driver.apply()
+    text = str(failure.value)
+    assert str(tmp_path / "terraform.tfstate") in text and "not complete JSON" in text
+    assert f"cp {tmp_path / 'terraform.tfstate.backup'}" in text and "sandbox reset" in text
+    assert (tmp_path / "terraform.tfstate").read_text() == good[:20]  # left as it was
+    assert not (tmp_path / "home" / ".sandbox" / "state.json").exists()  # nothing was started

@@ -107,3 +107,55 @@ def test_cli_apply_then_destroy_leaves_nothing(applied):
     reservations = sandbox.session().client("ec2").describe_instances()["Reservations"]
     states = {i["State"]["Name"] for r in reservations for i in r["Instances"]}
     assert states <= {"terminated", "shutting-down"}
+
+
+def _kill_terraform() -> None:
+    """SIGKILL the `terraform` this test process started (as the out-of-memory killer would)."""
+    import os
+    import signal
+    from pathlib import Path
+
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name, rest = stat[stat.index("(") + 1: stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            if name == "terraform" and int(rest[1]) == os.getpid():
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
+def test_terraform_killed_after_the_role_says_what_may_exist_outside_the_state(tmp_path_factory):
+    """Seen: the state held only the role while the profile and attachment existed, the course said
+    "state intact", and the next apply failed with EntityAlreadyExists. Now the message lists what
+    may exist outside the state, and its next step (a sandbox reset, then apply) works."""
+    with own_course_home(tmp_path_factory, "killed-home"):
+        def sink(line: str) -> None:
+            if "aws_iam_role.ec2_ecr_role: Creation complete" in line:
+                _kill_terraform()
+
+        tf = Driver(sink=sink)
+        with pytest.raises(TerraformFailed) as failure:
+            tf.apply()
+        text = failure.value.explanation
+        assert failure.value.returncode == -9 and "SIGKILL" in text and "intact" not in text
+        iam = sandbox.session().client("iam")
+        existing = {"aws_iam_role.ec2_ecr_role"} if iam.list_roles()["Roles"] else set()
+        if iam.list_instance_profiles()["InstanceProfiles"]:
+            existing.add("aws_iam_instance_profile.ec2_profile")
+        if iam.list_roles()["Roles"] and iam.list_attached_role_policies(RoleName="ec2-ecr-role")["AttachedPolicies"]:
+            existing.add("aws_iam_role_policy_attachment.ecr_read_only")
+        assert "aws_iam_role.ec2_ecr_role" in existing
+        mentioned = {address for address in existing if address in text}
+        assert mentioned == existing  # everything that exists is either recorded or named as outside
+        if existing - set(tf_state_addresses(tf.directory)):
+            assert "python -m iamlab sandbox reset" in text and "import" in text
+        sandbox.reset()  # the next step the message gives
+        assert Driver(sink=lambda line: None).apply().returncode == 0
+
+
+def tf_state_addresses(directory):
+    from iamlab.terraform.state_report import recorded_addresses
+
+    return recorded_addresses(directory) or []

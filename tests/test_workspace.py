@@ -32,3 +32,15 @@ def test_two_resets_keep_two_backups(course_home):
     workspace.ensure()
     first, second = workspace.reset(), workspace.reset()
     assert first != second and first.exists() and second.exists()
+
+
+def test_reset_copies_a_symlink_loop_as_a_link_and_never_follows_it(course_home):
+    copy = workspace.ensure()
+    (copy / "loop").symlink_to("..")  # points back at the course home
+    (copy / "elsewhere").symlink_to(paths.course_tf_dir() / "main.tf")
+    backup = workspace.reset()
+    assert (backup / "loop").is_symlink() and str((backup / "loop").readlink()) == ".."
+    assert (backup / "elsewhere").is_symlink()
+    assert sum(1 for _ in backup.rglob("*")) < 20  # the learner's files, not the course home again
+    assert not (copy / "loop").exists() and not (copy / "loop").is_symlink()
+    assert (paths.course_tf_dir() / "main.tf").exists()  # the link's target was not removed

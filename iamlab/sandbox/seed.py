@@ -4,11 +4,14 @@ The seed lesson assumes the learner already pushed their apps to ECR. So a fresh
 sandbox holds two repositories, each with a real ``latest`` image: ``flask_app``
 (the one the instance is meant to pull) and a second app the instance should
 *not* be able to pull once the policy is tightened.
+
+Once seeded, the sandbox gives back the memory moto took for data this account
+never uses (``lean.py``): a reset rebuilds the account, not moto's tables.
 """
 
 from __future__ import annotations
 
-from . import moto_ext
+from . import lean, moto_ext
 from .images import MANIFEST_MEDIA_TYPE, BlobStore, build_image
 
 PULL_REPOSITORY = "flask_app"
@@ -23,3 +26,4 @@ def seed_account(region: str, blobs: BlobStore) -> None:
         for data in image.blobs.values():
             blobs.put(data)
         moto_ext.put_image(region, name, image.manifest.decode(), MANIFEST_MEDIA_TYPE, "latest")
+    lean.release_unused(region)

@@ -29,7 +29,7 @@ import python_terraform
 from python_terraform import IsFlagged
 
 from .. import mode, sandbox
-from . import cliconfig, override, workspace
+from . import cliconfig, override, state_report, warm_provider, workspace
 from .explain import error_blocks, explain
 
 Sink = Callable[[str], None]
@@ -43,7 +43,7 @@ def print_sink(line: str) -> None:
 class TerraformFailed(RuntimeError):
     """A Terraform command failed. ``str()`` is the learner-facing explanation."""
 
-    def __init__(self, command: str, returncode: int, explanation: str, error: str, stdout: str = ""):
+    def __init__(self, command: str, returncode: int | None, explanation: str, error: str, stdout: str = ""):
         self.command, self.returncode = command, returncode
         self.explanation, self.error, self.stdout = explanation, error, stdout
         super().__init__(f"`terraform {command}` failed.\n{explanation}\n\n{error}")
@@ -123,9 +123,11 @@ class CourseTerraform(python_terraform.Terraform):
         returncode = process.wait()
         reader.join()
         self.temp_var_files.clean_up()
-        if returncode == 0:
-            self.read_state_file()
         return returncode, "".join(out_lines), "".join(err_lines)
+
+    def read_state_file(self, file_path=None):
+        """Not python-terraform's reading: it fails on a damaged state without naming the file.
+        The driver checks the state itself (``state_report``) and reads it where needed."""
 
 
 def _record_timing(result: Result) -> None:
@@ -159,6 +161,7 @@ class Driver:
     def __init__(self, sink: Sink = print_sink, directory: Path | None = None):
         self.sink = sink
         self.directory = Path(directory) if directory else workspace.ensure()
+        self._sandbox: sandbox.SandboxInfo | None = None  # set by prepare() in sandbox mode
 
     # -- environment -----------------------------------------------------
     def environment(self) -> dict[str, str]:
@@ -175,8 +178,15 @@ class Driver:
         env.pop("TF_PLUGIN_CACHE_DIR", None)  # the CLI config sets the cache
         return env
 
+    def provider_environment(self, command: str, env: dict[str, str]) -> dict[str, str]:
+        """Variables that attach this command to the warm provider, when it is on ({} otherwise)."""
+        if command == "init" or self._sandbox is None or not warm_provider.decide().use:
+            return {}
+        return warm_provider.attach(self.directory, env, self._sandbox.pid)
+
     def prepare(self, command: str = "plan") -> sandbox.SandboxInfo | None:
         """Point the configuration at the sandbox, or, in real AWS mode, at AWS once confirmed."""
+        self._sandbox = None
         if mode.is_aws():
             override.remove(self.directory)
             if command in ("apply", "destroy"):
@@ -184,12 +194,14 @@ class Driver:
 
                 require_confirmation()
             return None
-        info = sandbox.start()
+        info = self._sandbox = sandbox.start()
         override.write(self.directory, info.endpoint, info.region, info.learner_key_id, info.learner_secret)
         return info
 
-    def terraform(self) -> CourseTerraform:
-        return CourseTerraform(self.directory, self.environment(), self.sink)
+    def terraform(self, command: str = "") -> CourseTerraform:
+        env = self.environment()
+        env.update(self.provider_environment(command, env))
+        return CourseTerraform(self.directory, env, self.sink)
 
     def needs_init(self) -> bool:
         return not (self.directory / ".terraform.lock.hcl").exists() or not (self.directory / ".terraform" / "providers").is_dir()
@@ -205,6 +217,10 @@ class Driver:
                 )
             _busy[self.directory] = time.time()
         try:
+            try:
+                state_report.check_state_file(self.directory)
+            except state_report.StateFileDamaged as damaged:
+                raise TerraformFailed(name, None, str(damaged), "") from None
             self.prepare(name)
             if name != "init" and self.needs_init():
                 self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,))
@@ -217,14 +233,34 @@ class Driver:
         started = time.perf_counter()
         if name == "init":
             with _plugin_cache_lock():  # Terraform's plugin cache is not safe for concurrent inits
-                returncode, out, err = call(self.terraform())
+                returncode, out, err = call(self.terraform(name))
         else:
-            returncode, out, err = call(self.terraform())
+            returncode, out, err = call(self.terraform(name))
         result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
         _record_timing(result)
         if returncode not in ok_codes:
-            raise TerraformFailed(name, returncode, explain(result.stdout, result.stderr), error_blocks(result.stderr or result.stdout), result.stdout)
+            raise self._failure(result)
         return result
+
+    # Commands that change the account (and so the state); the others only read.
+    CHANGING = ("apply", "destroy", "import")
+
+    def _failure(self, result: Result) -> TerraformFailed:
+        """The explanation of a failure, with what the state file holds, checked now."""
+        explanation = explain(result.stdout, result.stderr, result.returncode)
+        if result.command in self.CHANGING:
+            facts = [state_report.report(self.directory, result.stdout).text(self.directory)]
+            rescued = state_report.rescue_printed_state(self.directory, result.stderr)
+            if rescued:
+                facts.append(f"The state Terraform printed is kept in {rescued}: "
+                             f"`terraform -chdir={self.directory} state push {rescued}` puts it back.")
+            elif state_report.printed_state(result.stderr):
+                facts.append("Terraform printed the state it could not save, but there was no room to keep it: "
+                             "it is in the full output below (from the first { to the last }).")
+        else:
+            facts = [f"Nothing was changed in the account: `terraform {result.command}` only reads."]
+        return TerraformFailed(result.command, result.returncode, explanation + "\n\n" + "\n".join(facts),
+                               error_blocks(result.stderr or result.stdout), result.stdout)
 
     def init(self) -> Result:
         return self._run("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged))

@@ -9,12 +9,32 @@ from __future__ import annotations
 
 import re
 
-# (pattern in Terraform's output, explanation). First match wins.
+# (pattern in Terraform's output, explanation). First match wins. No rule claims the
+# state is intact: the driver checks the state file after a failure and says what it found.
 RULES: list[tuple[str, str]] = [
+    (
+        r"no space left on device[\s\S]*Failed to persist state|Failed to (?:save|write) state[\s\S]*no space left on device",
+        "The disk is full: Terraform made its changes in the account but could not save its state file, "
+        "so terraform.tfstate does not record them. Terraform printed the state instead; the course kept "
+        "that text (where, below).\n"
+        "Next step: free disk space (`df -h .` shows how much is left), then put the kept state back with "
+        "`terraform state push FILE` in your working copy before anything else.",
+    ),
+    (
+        r"no space left on device",
+        "The disk is full: Terraform could not write a file it needs (its lock or its state), so it stopped "
+        "before changing anything.\n"
+        "Next step: free disk space (`df -h .` shows how much is left), then run the command again.",
+    ),
+    (
+        r"Failed to load state|unsupported state file format|state snapshot was created by Terraform",
+        "Terraform could not read the state file (terraform.tfstate): it is damaged or from another Terraform.\n"
+        "Next step: see the error below; `python -m iamlab sandbox reset` and moving the file aside starts clean.",
+    ),
     (
         r"connection refused|connect: connection refused|dial tcp 127\.0\.0\.1",
         "Terraform could not reach the local AWS sandbox: it is not running any more.\n"
-        "Next step: `python -m iamlab sandbox start`, then run the command again. Your state is intact.",
+        "Next step: `python -m iamlab sandbox start`, then run the command again.",
     ),
     (
         r"Failed to query available provider packages|could not connect to registry|Failed to install provider",
@@ -73,12 +93,28 @@ def error_blocks(stderr: str) -> str:
     return "\n\n".join(errors) if errors else text.strip()
 
 
-def explain(stdout: str, stderr: str) -> str:
+def killed(returncode: int) -> str | None:
+    """Terraform ended by a signal (negative return code): it could not finish or save cleanly."""
+    if returncode >= 0:
+        return None
+    import signal
+
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    return (f"Terraform was stopped by {name} before it finished"
+            + (" (often the machine ran out of memory)" if name == "SIGKILL" else "")
+            + ": it had no chance to save everything it did.\n"
+            "Next step: read what the state records below, then apply again.")
+
+
+def explain(stdout: str, stderr: str, returncode: int = 1) -> str:
+    stopped = killed(returncode)
+    if stopped:
+        return stopped
     combined = f"{stdout}\n{stderr}"
     for pattern, explanation in RULES:
         if re.search(pattern, combined):
             return explanation
-    return (
-        "Terraform stopped with an error. The state file is intact: whatever was created before the error "
-        "is still recorded.\nNext step: read the error below, fix the cause, and run the command again."
-    )
+    return "Terraform stopped with an error.\nNext step: read the error below, fix the cause, and run the command again."

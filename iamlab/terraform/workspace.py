@@ -3,7 +3,8 @@
 The learner never edits ``tf/`` itself: the first command copies it into the course
 home (``workspace/tf`` by default), and all editing and applying happens there. A
 reset puts a fresh copy back and keeps the old one in ``backups/``, so no edit is
-ever lost.
+ever lost. Symbolic links are copied and removed as links, never followed: a link
+pointing back up (``tf/loop -> ..``) must not copy the course home into itself.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def ensure() -> Path:
     """The working copy, created from ``tf/`` on first use."""
     target = paths.working_copy_dir()
     if not target.exists():
-        shutil.copytree(paths.course_tf_dir(), target, ignore=shutil.ignore_patterns(*GENERATED, "*.tfstate*"))
+        shutil.copytree(paths.course_tf_dir(), target, symlinks=True, ignore=shutil.ignore_patterns(*GENERATED, "*.tfstate*"))
     return target
 
 
@@ -41,18 +42,26 @@ def reset(keep_state: bool = True) -> Path | None:
             backup = backup.with_name(f"{backup.name.split('.')[0]}.{n}")
             n += 1
         backup.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(target, backup, ignore=shutil.ignore_patterns(*GENERATED))
+        shutil.copytree(target, backup, symlinks=True, ignore=shutil.ignore_patterns(*GENERATED))
         keep = [p for p in target.iterdir() if keep_state and (p.name.startswith("terraform.tfstate") or p.name in GENERATED)]
         for path in target.iterdir():
             if path in keep:
                 continue
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            _remove(path)
     target.mkdir(parents=True, exist_ok=True)
     for source in paths.course_tf_dir().iterdir():
         if source.name in GENERATED or source.name.startswith("terraform.tfstate"):
             continue
-        if source.is_dir():
-            shutil.copytree(source, target / source.name)
+        if source.is_dir() and not source.is_symlink():
+            shutil.copytree(source, target / source.name, symlinks=True)
         else:
-            shutil.copy2(source, target / source.name)
+            shutil.copy2(source, target / source.name, follow_symlinks=False)
     return backup
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a link (not what it points to) or a folder."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
