@@ -57,22 +57,43 @@ class FakeLab:
         self.client("iam").detach_role_policy(RoleName="ec2-ecr-role", PolicyArn=MANAGED_ARN)
 
 
-@pytest.fixture
-def lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+@pytest.fixture(scope="module")
+def account(tmp_path_factory):
+    """One moto account for the module (loading AWS's managed policies takes seconds)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     for key in ("AWS_PROFILE", "AWS_CA_BUNDLE"):
-        monkeypatch.delenv(key, raising=False)
-    directory = tmp_path / "tf"
-    shutil.copytree(paths.course_tf_dir(), directory)
+        patch.delenv(key, raising=False)
     with moto.mock_aws():
-        fake = FakeLab(directory)
+        fake = FakeLab(tmp_path_factory.mktemp("checks") / "tf")
         iam, ecr = fake.client("iam"), fake.client("ecr")
         iam.create_role(RoleName="ec2-ecr-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}))
-        iam.attach_role_policy(RoleName="ec2-ecr-role", PolicyArn=MANAGED_ARN)
         for name in ("flask_app", "reports_app"):
             ecr.create_repository(repositoryName=name, tags=[{"Key": "app", "Value": name}])
         yield fake
+    patch.undo()
+
+
+@pytest.fixture
+def lab(account):
+    """Lesson 03's starting account (the managed policy attached, nothing else) and a fresh working copy."""
+    iam, ecr = account.client("iam"), account.client("ecr")
+    for attached in iam.list_attached_role_policies(RoleName="ec2-ecr-role")["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName="ec2-ecr-role", PolicyArn=attached["PolicyArn"])
+    for name in iam.list_role_policies(RoleName="ec2-ecr-role")["PolicyNames"]:
+        iam.delete_role_policy(RoleName="ec2-ecr-role", PolicyName=name)
+    for policy in iam.list_policies(Scope="Local")["Policies"]:
+        iam.delete_policy(PolicyArn=policy["Arn"])
+    for name in ("flask_app", "reports_app"):
+        try:
+            ecr.delete_repository_policy(repositoryName=name)
+        except ecr.exceptions.RepositoryPolicyNotFoundException:
+            pass
+    iam.attach_role_policy(RoleName="ec2-ecr-role", PolicyArn=MANAGED_ARN)
+    shutil.rmtree(account.directory, ignore_errors=True)
+    shutil.copytree(paths.course_tf_dir(), account.directory)
+    return account
 
 
 def doc(*statements):
