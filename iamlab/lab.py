@@ -85,23 +85,18 @@ class Lab:
     def outputs(self) -> dict:
         return self.terraform.state_outputs() or self.terraform.outputs()
 
-    def goto(self, lesson: str, apply: bool | None = None) -> list[str]:
-        """Fast-forward your working copy (and the account) to where ``lesson`` starts."""
+    def goto(self, lesson: str, apply: bool | None = None):
+        """Fast-forward your working copy (and the account) to where ``lesson`` starts. Your work is kept
+        when it already reaches that start; otherwise what changes, and where your version goes, is said
+        before anything changes. Terraform's progress is shown; the result renders itself."""
         from .course import stages
+        from .terraform.driver import print_sink
 
-        done = stages.arrange(lesson, self.info.region, self.account)
-        if apply if apply is not None else stages.STAGES[lesson].apply:
-            quiet = self.terraform.sink
-            self.terraform.sink = lambda line: None
-            try:
-                result = self.terraform.apply()
-            finally:
-                self.terraform.sink = quiet
-            if result.changed:
-                done.append("applied it: " + ", ".join(f"{n} {k}" for k, n in result.summary.items() if n))
-        message = "; ".join(done) if done else "nothing to change"
-        show_markdown(f"**Ready for lesson {lesson}:** {message}.")
-        return done
+        def announce(plan):
+            if plan.changes or plan.apply:
+                show_markdown(plan.announcement())
+
+        return stages.goto(self, lesson, apply, announce=announce, progress=print_sink)
 
     # -- your files -----------------------------------------------------------
     def show(self, address: str) -> str:
@@ -147,8 +142,8 @@ class Lab:
         from .editor.model import terraform_block
 
         model.region, model.account = self.region, self.account
-        policy_io.write(self.directory, model)
-        show_markdown(f"Saved into `iamlab_policy.tf.json`. In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
+        saved = policy_io.write(self.directory, model)
+        show_markdown(f"{saved} In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
 
     def mode_switch(self):
         """Sandbox or real AWS, with the cost and an explicit confirmation before anything is created."""
