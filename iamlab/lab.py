@@ -147,8 +147,8 @@ class Lab:
         from .editor.model import terraform_block
 
         model.region, model.account = self.region, self.account
-        policy_io.write(self.directory, model)
-        show_markdown(f"Saved into `iamlab_policy.tf.json`. In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
+        saved = policy_io.write(self.directory, model)
+        show_markdown(f"{saved} In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
 
     def mode_switch(self):
         """Sandbox or real AWS, with the cost and an explicit confirmation before anything is created."""

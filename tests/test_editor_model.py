@@ -22,15 +22,16 @@ def codes(m):
 
 
 def test_repositories_are_written_as_arns_in_json_and_as_references_in_terraform():
-    m = model(StatementModel("Allow", PULL, ["repository:flask_app"]))
-    assert m.document()["Statement"][0]["Resource"] == "arn:aws:ecr:us-east-1:123456789012:repository/flask_app"
+    m = model(StatementModel("Allow", PULL, ["repository:flask_app", "repository:billing"]))
+    assert m.document()["Statement"][0]["Resource"][0] == "arn:aws:ecr:us-east-1:123456789012:repository/flask_app"
     block = terraform_block(m)
-    assert 'data "aws_ecr_repository" "policy_flask_app"' in block
-    assert "Resource = data.aws_ecr_repository.policy_flask_app.arn" in block
+    # flask_app is main.tf's data.aws_ecr_repository.pull: one data source per repository, everywhere
+    assert 'data "aws_ecr_repository" "policy_flask_app"' not in block and 'data "aws_ecr_repository" "policy_billing"' in block
+    assert "Resource = [data.aws_ecr_repository.pull.arn, data.aws_ecr_repository.policy_billing.arn]" in block
     assert "123456789012" not in block  # no ARN pasted
     config = terraform_json(m)
-    assert config["data"]["aws_ecr_repository"]["policy_flask_app"] == {"name": "flask_app"}
-    assert "data.aws_ecr_repository.policy_flask_app.arn" in config["resource"]["aws_iam_policy"]["ecr_custom_read_only"]["policy"]
+    assert config["data"]["aws_ecr_repository"] == {"policy_billing": {"name": "billing"}}
+    assert "data.aws_ecr_repository.pull.arn" in config["resource"]["aws_iam_policy"]["ecr_custom_read_only"]["policy"]
     assert config["resource"]["aws_iam_role_policy_attachment"]["ecr_custom_read_only"]["policy_arn"] == "${aws_iam_policy.ecr_custom_read_only.arn}"
 
 

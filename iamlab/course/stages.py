@@ -13,16 +13,26 @@ from dataclasses import dataclass
 
 from .. import paths
 from ..editor import io as policy_io
-from ..editor.model import ALL, REPO_PREFIX, PolicyModel, StatementModel, terraform_json
+from ..editor.model import ALL, REPO_PREFIX, PolicyModel, StatementModel, terraform_block
 from ..terraform import edits, policy_file, workspace
 
 MANAGED_ATTACHMENT = "aws_iam_role_policy_attachment.ecr_read_only"
+# The custom policy's pull actions. A pull itself is three permission checks (the login,
+# BatchGetImage for the manifest, GetDownloadUrlForLayer for each layer); registry clients
+# call BatchCheckLayerAvailability when they push, and the lesson's policy keeps it anyway.
 PULL = ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
 
 
 def seed_policy() -> PolicyModel:
     """Lesson 03's policy: the four pull actions, on every resource."""
     return PolicyModel(statements=[StatementModel("Allow", ["ecr:GetAuthorizationToken"] + PULL, [ALL])])
+
+
+def referenced_policy(repository: str = "flask_app") -> PolicyModel:
+    """Lesson 04, step 1: the same four actions, now on one repository, named by reference.
+    (The login is still in the statement: step 2 shows why that fails.)"""
+    return PolicyModel(statements=[
+        StatementModel("Allow", ["ecr:GetAuthorizationToken"] + PULL, [f"{REPO_PREFIX}{repository}"])])
 
 
 def least_privilege_policy(repository: str = "flask_app") -> PolicyModel:
@@ -92,7 +102,7 @@ def arrange(lesson: str, region: str, account: str) -> list[str]:
     else:
         model = stage.policy
         model.region, model.account = region, account
-        if policy_file.read(directory) != terraform_json(model):
+        if policy_file.read(directory) != policy_file.EDITOR_HEADER + terraform_block(model):
             policy_io.write(directory, model)
             done.append(f"wrote {model.name} into {policy_file.FILE_NAME}")
     return done

@@ -120,8 +120,17 @@ def _one_or_many(values: list[str]):
 
 # -- Terraform -----------------------------------------------------------------
 def data_source_name(repository: str) -> str:
-    """``flask_app`` -> ``policy_flask_app`` (a valid Terraform identifier)."""
-    return "policy_" + re.sub(r"[^A-Za-z0-9_]", "_", repository)
+    """The data source a policy refers to: the course's own (``flask_app`` -> ``pull``, as
+    declared in main.tf), else ``policy_<name>``, declared next to the policy."""
+    from ..terraform.policy_file import course_data_sources
+
+    return course_data_sources().get(repository) or "policy_" + re.sub(r"[^A-Za-z0-9_]", "_", repository)
+
+
+def _own_data_sources(model: "PolicyModel") -> list[str]:
+    from ..terraform.policy_file import course_data_sources
+
+    return [name for name in model.repositories() if name not in course_data_sources()]
 
 
 def _hcl_string(value: str) -> str:
@@ -168,7 +177,7 @@ def policy_expression_inline(model: PolicyModel) -> str:
 def terraform_block(model: PolicyModel, attach_to: str | None = "aws_iam_role.ec2_ecr_role") -> str:
     """The HCL a learner would write for this policy (and its attachment)."""
     parts = [f'data "aws_ecr_repository" "{data_source_name(name)}" {{\n  name = {_hcl_string(name)}\n}}\n'
-             for name in model.repositories()]
+             for name in _own_data_sources(model)]
     parts.append(
         f'resource "aws_iam_policy" "{model.name}" {{\n'
         f"  name        = {_hcl_string(model.name)}\n"
@@ -186,8 +195,8 @@ def terraform_json(model: PolicyModel, attach_to: str | None = "aws_iam_role.ec2
     """The same configuration in Terraform's JSON syntax (``.tf.json``), which the editor writes."""
     config: dict = {"//": "Written by iamlab's policy editor. Edit the policy in the notebook, or delete this "
                           "file and write the block yourself (the editor shows it)."}
-    if model.repositories():
-        config["data"] = {"aws_ecr_repository": {data_source_name(n): {"name": n} for n in model.repositories()}}
+    if _own_data_sources(model):
+        config["data"] = {"aws_ecr_repository": {data_source_name(n): {"name": n} for n in _own_data_sources(model)}}
     resources: dict = {"aws_iam_policy": {model.name: {
         "name": model.name, "description": model.description,
         "policy": "${" + policy_expression_inline(model) + "}",

@@ -42,7 +42,8 @@ def _commented_pattern(address: str) -> re.Pattern:
     return re.compile(rf'^# ?{kind}\s+"{re.escape(rtype)}"\s+"{re.escape(name)}"\s*\{{[^\n]*\n(?:#[^\n]*\n)*?# ?\}}[ \t]*\n?', re.M)
 
 
-def _backup(file: Path) -> Path:
+def backup(file: Path) -> Path:
+    """Copy a learner's file into backups/ before it is changed (never lose an edit)."""
     target = paths.backups_dir() / time.strftime("edit-%Y%m%d-%H%M%S") / file.name
     n = 1
     while target.exists():
@@ -56,10 +57,10 @@ def _backup(file: Path) -> Path:
 def _write(file: Path, old: str, new: str) -> Edit:
     if new == old:
         return Edit(file, "", None)
-    backup = _backup(file)
+    saved = backup(file)
     file.write_text(new)
     diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"{file.name} (before)", f"{file.name} (after)"))
-    return Edit(file, diff, backup)
+    return Edit(file, diff, saved)
 
 
 def find_file(directory: Path, address: str, commented: bool = False) -> Path | None:
@@ -94,3 +95,8 @@ def uncomment(directory: Path, address: str) -> Edit:
     new = _commented_pattern(address).sub(
         lambda m: "".join(re.sub(r"^# ?", "", line) + "\n" for line in m.group(0).rstrip("\n").splitlines()), old, count=1)
     return _write(file, old, new)
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """A unified diff between two versions of one file ("" when equal)."""
+    return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"{name} (before)", f"{name} (after)"))

@@ -1,39 +1,68 @@
-"""The editor's output: the learner's custom policy as a file Terraform reads.
+"""The custom policy's file in the learner's working copy: ``custom_policy.tf``.
 
-The policy editor never rewrites the learner's ``.tf`` files. It writes one file of
-its own, ``iamlab_policy.tf.json`` (Terraform's JSON syntax), next to them. Delete
-it, and the configuration is exactly the learner's again.
+Both ways of doing the custom-policy exercises end in this one file. A ``%%tf
+custom_policy.tf`` cell writes it as the learner typed it; the policy editor writes
+it as HCL a learner could have typed (with a header line saying so). So switching
+from one way to the other replaces the file, and the configuration never declares
+``aws_iam_policy.ecr_custom_read_only`` twice. Whatever a write replaces that the
+editor did not write is copied to ``backups/`` first.
+
+Earlier versions of the editor wrote ``iamlab_policy.tf.json``; writing the new file
+retires that one (backed up too).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
 
-FILE_NAME = "iamlab_policy.tf.json"
+from .. import paths
+
+FILE_NAME = "custom_policy.tf"
+LEGACY_FILE_NAME = "iamlab_policy.tf.json"
+EDITOR_HEADER = "# Written by iamlab's policy editor. Edit it here (a %%tf cell) or in the editor: both write this file.\n"
 
 
 def path(directory: Path) -> Path:
     return Path(directory) / FILE_NAME
 
 
-def write(directory: Path, config: dict) -> Path:
+def written_by_editor(text: str) -> bool:
+    return text.startswith(EDITOR_HEADER.split(".")[0])
+
+
+def write(directory: Path, text: str, *, by_editor: bool = True) -> tuple[Path, list[Path]]:
+    """Write the policy file; returns it and the backups of what it replaced (if not the editor's own)."""
+    from .edits import backup
+
     target = path(directory)
-    text = json.dumps(config, indent=2) + "\n"
-    if not target.exists() or target.read_text() != text:
-        target.write_text(text)
-    return target
+    body = (EDITOR_HEADER + text) if by_editor and not written_by_editor(text) else text
+    saved = []
+    if target.exists():
+        old = target.read_text()
+        if old != body and not written_by_editor(old):
+            saved.append(backup(target))
+    legacy = Path(directory) / LEGACY_FILE_NAME
+    if legacy.exists():
+        saved.append(backup(legacy))
+        legacy.unlink()
+    if not target.exists() or target.read_text() != body:
+        target.write_text(body)
+    return target, saved
 
 
-def read(directory: Path) -> dict | None:
+def read(directory: Path) -> str | None:
     try:
-        return json.loads(path(directory).read_text())
-    except (FileNotFoundError, ValueError):
+        return path(directory).read_text()
+    except FileNotFoundError:
         return None
 
 
 def remove(directory: Path) -> None:
     path(directory).unlink(missing_ok=True)
+    (Path(directory) / LEGACY_FILE_NAME).unlink(missing_ok=True)
 
 
 STATE_NAME = ".iamlab_policy_editor.json"
@@ -49,3 +78,36 @@ def load_editor_state(directory: Path) -> dict | None:
         return json.loads((Path(directory) / STATE_NAME).read_text())
     except (FileNotFoundError, ValueError):
         return None
+
+
+@lru_cache(maxsize=None)
+def _course_data_sources(tf_dir: str) -> tuple[tuple[str, str], ...]:
+    import hcl2
+
+    directory = Path(tf_dir)
+    defaults = {}
+    for file in directory.glob("*.tf"):
+        for entry in hcl2.loads(file.read_text()).get("variable", []):
+            for name, body in entry.items():
+                defaults[name.strip('"')] = str(body.get("default", "")).strip('"')
+    found = []
+    for file in sorted(directory.glob("*.tf")):
+        for entry in hcl2.loads(file.read_text()).get("data", []):
+            for kind, named in entry.items():
+                if kind.strip('"') != "aws_ecr_repository":
+                    continue
+                for name, body in named.items():
+                    value = str(body.get("name", "")).strip('"')
+                    variable = re.fullmatch(r"\$\{var\.(\w+)\}", value)
+                    repository = defaults.get(variable.group(1), "") if variable else value
+                    if repository:
+                        found.append((repository, name.strip('"')))
+    return tuple(found)
+
+
+def course_data_sources() -> dict[str, str]:
+    """Repositories the course's main.tf already reads: ``{"flask_app": "pull", "reports_app": "other"}``.
+
+    A policy refers to ``data.aws_ecr_repository.pull.arn``: the same data source everywhere
+    (the lesson, the references, the editor), never a second one for the same repository."""
+    return dict(_course_data_sources(str(paths.course_tf_dir())))
