@@ -20,6 +20,7 @@ from .terraform.plan import Change, summary
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FINISHED = re.compile(r"^(?P<address>\S+): (?P<verb>Creation|Modifications|Destruction) complete", re.M)
 VERBS = {"Creation": "created", "Modifications": "changed", "Destruction": "destroyed"}
+DIFF_LABELS = ("before the apply", "after")
 
 
 class Rendered:
@@ -159,7 +160,7 @@ class ApplyReport(Rendered):
 
     def _repr_html_(self) -> str:
         done = "".join(f"<li><code>{html.escape(a)}</code> {v}</li>" for a, v in self.finished())
-        diffs = "".join(f"<p>The policy document of <code>{html.escape(c.address)}</code>:</p>{_diff_html(c.policy_diff())}"
+        diffs = "".join(f"<p>The policy document of <code>{html.escape(c.address)}</code>:</p>{_diff_html(c.policy_diff(*DIFF_LABELS))}"
                         for c in self.policy_changes if c.policy_diff())
         return (f'<div class="iamlab-apply"><p><b>✅ {html.escape(self.headline)}</b></p>'
                 f"{f'<ul>{done}</ul>' if done else ''}{diffs}{_log(self.result.stdout + self.result.stderr)}</div>")
@@ -168,7 +169,7 @@ class ApplyReport(Rendered):
         lines = [self.headline] + [f"  - {a} {v}" for a, v in self.finished()]
         for change in self.policy_changes:
             if change.policy_diff():
-                lines += [f"The policy document of {change.address}:", change.policy_diff()]
+                lines += [f"The policy document of {change.address}:", change.policy_diff(*DIFF_LABELS)]
         return "\n".join(lines)
 
 

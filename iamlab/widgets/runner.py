@@ -84,7 +84,7 @@ class TerraformRunner(w.VBox):
                 result = self.driver.apply(sink=self._sink)
                 self.last_result = result
                 diffs = "".join(f"<p>The policy document of <code>{html.escape(c.address)}</code>:</p>"
-                                f'<pre class="iamlab-diff">{html.escape(c.policy_diff())}</pre>'
+                                f'<pre class="iamlab-diff">{html.escape(c.policy_diff("before the apply", "after"))}</pre>'
                                 for c in policy_changes(before, state_policies(directory) if directory else {}) if c.policy_diff())
                 seconds = time.perf_counter() - started
                 self.timings = {"terraform": result.seconds, "before_terraform": seconds - result.seconds}
