@@ -114,7 +114,7 @@ def _instance(args) -> int:
 def _goto(args) -> int:
     from .lab import Lab
 
-    Lab(sandbox.start()).goto(args.lesson)
+    print(Lab(sandbox.start()).goto(args.lesson))
     return 0
 
 

@@ -141,11 +141,11 @@ class FakeDriver:
     """Stands in for Terraform: apply waits until released, and can fail."""
 
     def __init__(self, fail: bool = False):
-        self.release, self.calls, self.fail, self.sink = threading.Event(), [], fail, print
+        self.release, self.calls, self.fail = threading.Event(), [], fail
 
-    def apply(self):
+    def apply(self, sink):
         self.calls.append("apply")
-        self.sink("aws_iam_policy.ecr_custom_read_only: Modifying...\n")
+        sink("aws_iam_policy.ecr_custom_read_only: Modifying...\n")
         self.release.wait(10)
         if self.fail:
             raise TerraformFailed("apply", 1, "AWS rejected a policy document.", "Error: MalformedPolicyDocument")
@@ -153,7 +153,7 @@ class FakeDriver:
 
         return Result("apply", 0, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.", "", 0.1, {"add": 0, "change": 1, "destroy": 0})
 
-    def plan_changes(self):
+    def plan_changes(self, sink):
         self.calls.append("plan")
         before = {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "*"}]})}
         after = {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "arn:x"}]})}
