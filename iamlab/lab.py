@@ -113,17 +113,18 @@ class Lab:
     def outputs(self) -> dict:
         return self.terraform.state_outputs() or self.terraform.outputs()
 
-    def goto(self, lesson: str, apply: bool | None = None) -> GotoReport:
-        """Fast-forward your working copy (and the account) to where ``lesson`` starts."""
+    def goto(self, lesson: str, apply: bool | None = None):
+        """Fast-forward your working copy (and the account) to where ``lesson`` starts. Your work is kept
+        when it already reaches that start; otherwise what changes, and where your version goes, is said
+        before anything changes. Terraform's progress is shown; the result renders itself."""
         from .course import stages
+        from .terraform.driver import print_sink
 
-        done = stages.arrange(lesson, self.region, self.account)
-        applied = None
-        if apply if apply is not None else stages.STAGES[lesson].apply:
-            applied = self.apply()
-            if applied.changed:
-                done.append("applied it: " + ", ".join(f"{n} {k}" for k, n in applied.summary.items() if n))
-        return GotoReport(lesson, done, applied)
+        def announce(plan):
+            if plan.changes or plan.apply:
+                show_markdown(plan.announcement())
+
+        return stages.goto(self, lesson, apply, announce=announce, progress=print_sink)
 
     # -- your files -----------------------------------------------------------
     def show(self, address: str) -> Source:

@@ -139,13 +139,14 @@ class PolicyEditor(w.VBox):
     def save(self) -> str | None:
         """Check, then write the policy into the working copy. Returns a problem (HTML) or None."""
         try:
-            policy_io.write(self.lab.directory, self.model)
+            saved = policy_io.write(self.lab.directory, self.model)
         except policy_io.PolicyNotWritten as error:
             body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
             self.save_message.value = _panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
             return self.save_message.value
-        self.save_message.value = _panel("success", f"Written to {policy_file.FILE_NAME}",
-                                         "Your own .tf files were not touched.")
+        kept = f"What was there before is kept in {', '.join(map(str, saved.backups))}. " if saved.backups else ""
+        self.save_message.value = _panel("success", f"Written to {policy_file.FILE_NAME}", html.escape(
+            kept + f"Your other .tf files were not touched; a %%tf {policy_file.FILE_NAME} cell writes this same file."))
         return None
 
     def refresh_views(self) -> None:
