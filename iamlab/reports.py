@@ -123,7 +123,7 @@ class PlanReport(Rendered, Sequence):
 
 @dataclass(repr=False)
 class ApplyReport(Rendered):
-    """After ``terraform apply`` (or destroy): a short summary, what each policy document
+    """After ``terraform apply`` (or destroy, or init): a short summary, what each policy document
     became, and Terraform's raw log collapsed."""
 
     result: object  # the driver's Result
@@ -151,6 +151,8 @@ class ApplyReport(Rendered):
 
     @property
     def headline(self) -> str:
+        if self.result.command == "init":
+            return f"Initialised in {self.seconds:.0f} s: the AWS provider is ready in your working copy."
         verb = "Destroyed" if self.result.command == "destroy" else "Applied"
         if not self.changed:
             return f"{verb} in {self.seconds:.0f} s: no changes, the account already matched your configuration."
