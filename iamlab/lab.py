@@ -318,11 +318,14 @@ class Lab:
 
     # -- where you are ----------------------------------------------------------
     def __repr__(self) -> str:
-        where = f"sandbox={self.info.endpoint}" if self.info is not None else "real AWS"
+        where = (f"sandbox={self.info.endpoint}" if self.info is not None
+                 else "real AWS" if mode.is_aws() else "sandbox not started")
         account = self._account or "(asked of STS when first needed)"
         return f"Lab({where}, account={account}, region={self.region}, working_copy={self.directory})"
 
     def _repr_markdown_(self) -> str:
+        if self.info is None and not mode.is_aws():
+            return f"**The sandbox is not started.** Your Terraform working copy: `{_relative(self.directory)}`"
         if self.info is None:
             return (f"**Real AWS mode**: account `{self._account or 'not asked yet'}`, region `{self.region}`.  \n"
                     f"Your Terraform working copy: `{_relative(self.directory)}`. "

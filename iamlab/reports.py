@@ -86,7 +86,7 @@ def policy_changes(before: dict[str, str], after: dict[str, str]) -> list[Change
 
 
 # -- Terraform commands ---------------------------------------------------------------
-@dataclass
+@dataclass(repr=False)
 class PlanReport(Rendered, Sequence):
     """``terraform plan`` in plain words: each change, the policy documents' diffs, the raw log collapsed."""
 
@@ -121,9 +121,9 @@ class PlanReport(Rendered, Sequence):
         return "\n".join(lines)
 
 
-@dataclass
+@dataclass(repr=False)
 class ApplyReport(Rendered):
-    """After ``terraform apply`` (or destroy): a short summary, what each policy document
+    """After ``terraform apply`` (or destroy, or init): a short summary, what each policy document
     became, and Terraform's raw log collapsed."""
 
     result: object  # the driver's Result
@@ -151,6 +151,8 @@ class ApplyReport(Rendered):
 
     @property
     def headline(self) -> str:
+        if self.result.command == "init":
+            return f"Initialised in {self.seconds:.0f} s: the AWS provider is ready in your working copy."
         verb = "Destroyed" if self.result.command == "destroy" else "Applied"
         if not self.changed:
             return f"{verb} in {self.seconds:.0f} s: no changes, the account already matched your configuration."
@@ -173,7 +175,7 @@ class ApplyReport(Rendered):
         return "\n".join(lines)
 
 
-@dataclass
+@dataclass(repr=False)
 class GotoReport(Rendered):
     """What ``goto`` changed to reach a lesson's start (and the apply it ran, if any)."""
 
@@ -197,7 +199,7 @@ class GotoReport(Rendered):
 
 
 # -- your files -------------------------------------------------------------------------
-@dataclass
+@dataclass(repr=False)
 class Snippet(Rendered):
     """A piece of text with a heading, shown as a code block (HCL, JSON, a diff)."""
 
@@ -213,7 +215,7 @@ class Snippet(Rendered):
         return (f"{self.heading}\n\n" if self.heading else "") + self.text.rstrip()
 
 
-@dataclass
+@dataclass(repr=False)
 class Note(Rendered):
     """One sentence of Markdown."""
 

@@ -60,6 +60,7 @@ def test_apply_report_summary_policy_diff_and_collapsed_log(tmp_path):
     assert "no changes, the account already matched" in str(quiet) and not quiet.changed
     destroyed = ApplyReport(Result("destroy", 0, "Destroy complete! Resources: 4 destroyed.", "", 9, {"add": 0, "change": 0, "destroy": 4}))
     assert str(destroyed).startswith("Destroyed in 9 s") and destroyed.summary["destroy"] == 4
+    assert str(ApplyReport(Result("init", 0, "Terraform has been successfully initialized!", "", 2, {}))).startswith("Initialised in 2 s")
 
 
 def test_plan_report_is_the_list_of_changes_and_shows_diffs():
