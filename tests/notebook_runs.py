@@ -38,6 +38,9 @@ MISTAKES: dict[str, dict[str, str]] = {
     },
     # 04 step 1: the repository's ARN pasted instead of the data source's reference.
     "exercise:04-reference": {"        Resource = TODO": f'        Resource = "{FLASK_ARN}"'},
+    # 04 step 2: the classic wrong prediction (the login is scoped to the repository, so surely it works there).
+    "exercise:04-predict": {'"login": "?"': '"login": "allowed"', '"pull:flask_app": "?"': '"pull:flask_app": "allowed"',
+                            '"pull:reports_app": "?"': '"pull:reports_app": "denied"'},
     # 04 step 3: the login "split" but still scoped to the repository.
     "exercise:04-scope": {
         "        Action   = TODO": '        Action   = "ecr:GetAuthorizationToken"',
