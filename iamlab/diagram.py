@@ -86,3 +86,30 @@ def render(picture: AccessPicture, title: str = "") -> graphviz.Digraph:
             graph.edge(f"policy{i}", f"repo_{repo}", label="denies" if policy.denies else "allows",
                        color="#c0392b" if policy.denies else "#2e7d32")
     return graph
+
+
+class Diagram:
+    """The picture as a notebook result: it renders itself as SVG (and as text elsewhere)."""
+
+    def __init__(self, picture: AccessPicture, title: str = ""):
+        self.picture, self.title = picture, title
+        self.graph = render(picture, title)
+
+    def svg(self) -> str:
+        return self.graph.pipe(format="svg", encoding="utf-8")
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def __str__(self) -> str:
+        p = self.picture
+        lines = [self.title] if self.title else []
+        lines.append(f"instance {p.instance or '-'} wears profile {p.profile or '-'}, which holds role {p.role or '-'}"
+                     + (f" (trusted: {', '.join(p.trusted)})" if p.trusted else ""))
+        for policy in p.policies:
+            reach = "every repository" if "*" in policy.reaches else ", ".join(policy.reaches) or "no repository"
+            lines.append(f"  {policy.kind} {policy.name} {'denies' if policy.denies else 'allows'} on {reach}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))

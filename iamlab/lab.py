@@ -12,16 +12,19 @@ The teaching lives in the notebooks' Markdown; this module only does the work.
 
 from __future__ import annotations
 
-import html
-import json
 import os
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from . import mode, paths, sandbox
+from .sandbox import settings as sandbox_settings
+from .progress import TerraformProgress
+from .reports import ApplyReport, GotoReport, JsonDocument, Note, PlanReport, Snippet, Source, Table, policy_changes, state_policies
 from .terraform import Driver, edits, workspace
 from .terraform import config as tfconfig
+from .terraform.driver import discard
 
 
 def _in_notebook() -> bool:
@@ -34,6 +37,7 @@ def _in_notebook() -> bool:
 
 
 def show_markdown(text: str) -> None:
+    """For callers outside the facade that still display as they go (the course's checks)."""
     if _in_notebook():
         from IPython.display import Markdown, display
 
@@ -53,34 +57,58 @@ def show_html(markup: str, text: str) -> None:
 
 
 class Lab:
-    """The learner's course session: sandbox, working copy, Terraform, AWS clients."""
+    """The learner's course session: sandbox, working copy, Terraform, AWS clients.
 
-    account = sandbox.ACCOUNT_ID
+    Every method returns its result, which renders itself; none prints. Long Terraform
+    commands show a progress line while they run, and the line goes when they end.
+    """
 
-    def __init__(self, info: sandbox.SandboxInfo | None):
+    def __init__(self, info: sandbox.SandboxInfo | None, *, account: str | None = None, region: str | None = None):
         self.info = info  # None in real AWS mode
+        aws = info is None and mode.is_aws()
+        self._account = account or (None if aws else sandbox.ACCOUNT_ID)  # on AWS, asked of STS when first needed
+        self.region = region or (info.region if info is not None else _aws_region() if aws else sandbox_settings.region())
         self.directory: Path = workspace.ensure()
-        self.terraform = Driver(directory=self.directory)
+        self.terraform = Driver(sink=discard, directory=self.directory)  # every call names its own sink
         self._clients: dict = {}
+        self._matrix = None  # the session's access matrix: before/after across lab.access() calls
+        self._matrix_lock = threading.Lock()
+
+    @property
+    def account(self) -> str:
+        if self._account is None:
+            self._account = _aws_account()
+        return self._account
+
+    @account.setter
+    def account(self, value: str) -> None:
+        self._account = value
 
     # -- Terraform -------------------------------------------------------
-    def init(self):
-        return self.terraform.init()
+    def _run(self, command: str, call):
+        """Run a Terraform command with a progress line, keeping its output to this call."""
+        with TerraformProgress(command) as progress:
+            return call(progress)
 
-    def plan(self):
-        """``terraform plan``, then what it means in plain words."""
-        from .terraform.plan import summary
+    def init(self) -> ApplyReport:
+        return ApplyReport(self._run("init", lambda sink: self.terraform.init(sink=sink)))
 
-        result, changes = self.terraform.plan_changes()
-        diffs = "".join(f"\n\nThe policy document of `{c.address}`:\n\n```diff\n{c.policy_diff()}\n```" for c in changes if c.policy_diff())
-        show_markdown("**In plain words:** " + summary(changes) + "".join(f"\n- {c.sentence()}" for c in changes) + diffs)
-        return changes
+    def plan(self) -> PlanReport:
+        """``terraform plan``, then what it means in plain words (policy documents as diffs)."""
+        result, changes = self._run("plan", lambda sink: self.terraform.plan_changes(sink=sink))
+        return PlanReport(changes, result)
 
-    def apply(self):
-        return self.terraform.apply()
+    def apply(self) -> ApplyReport:
+        """``terraform apply``: a progress line while it runs, then what changed (policy
+        documents as diffs) with Terraform's log collapsed."""
+        before = state_policies(self.directory)
+        result = self._run("apply", lambda sink: self.terraform.apply(sink=sink))
+        return ApplyReport(result, policy_changes(before, state_policies(self.directory)))
 
-    def destroy(self):
-        return self.terraform.destroy()
+    def destroy(self) -> ApplyReport:
+        before = state_policies(self.directory)
+        result = self._run("destroy", lambda sink: self.terraform.destroy(sink=sink))
+        return ApplyReport(result, policy_changes(before, state_policies(self.directory)))
 
     def outputs(self) -> dict:
         return self.terraform.state_outputs() or self.terraform.outputs()
@@ -99,32 +127,27 @@ class Lab:
         return stages.goto(self, lesson, apply, announce=announce, progress=print_sink)
 
     # -- your files -----------------------------------------------------------
-    def show(self, address: str) -> str:
-        """Show one block of your working copy, as you wrote it."""
+    def show(self, address: str) -> Source:
+        """One block of your working copy, as you wrote it (``.source`` is its text)."""
         source = tfconfig.block_source(self.directory, address)
         block = tfconfig.find(self.directory, address)
-        show_markdown(f"From `{block.file.name}` in your working copy:\n\n```hcl\n{source}\n```")
-        return source
+        return Source(f"From `{block.file.name}` in your working copy:", source, "hcl")
 
-    def comment_out(self, address: str) -> edits.Edit:
-        """Comment out a block in your files (what the lesson asks you to do by hand), showing the diff."""
+    def comment_out(self, address: str) -> Snippet:
+        """Comment out a block in your files (what the lesson asks you to do by hand): the diff."""
         edit = edits.comment_out(self.directory, address)
-        if edit.changed:
-            show_markdown(f"Edited `{edit.file.name}` (a copy of the old file is in `{edit.backup}`):\n\n```diff\n{edit.diff}```")
-        else:
-            show_markdown(f"`{address}` is not active in your files: nothing to comment out.")
-        return edit
+        if not edit.changed:
+            return Note(f"`{address}` is not active in your files: nothing to comment out.")
+        return Snippet(f"Edited `{edit.file.name}` (a copy of the old file is in `{edit.backup}`):", edit.diff, "diff")
 
-    def write_tf(self, name: str, text: str) -> Path:
-        """Add a file of your own to the working copy, and show it."""
-        path = self.directory / name
-        path.write_text(text)
-        show_markdown(f"Wrote `{name}` in your working copy:\n\n```hcl\n{text.rstrip()}\n```")
-        return path
+    def write_tf(self, name: str, text: str) -> Snippet:
+        """Add a file of your own to the working copy."""
+        (self.directory / name).write_text(text)
+        return Snippet(f"Wrote `{name}` in your working copy:", text, "hcl")
 
-    def remove_tf(self, name: str) -> None:
+    def remove_tf(self, name: str) -> Note:
         (self.directory / name).unlink(missing_ok=True)
-        show_markdown(f"Removed `{name}` from your working copy.")
+        return Note(f"Removed `{name}` from your working copy.")
 
     # -- the custom policy (the editor's model) -----------------------------
     def policy(self):
@@ -136,14 +159,14 @@ class Lab:
         model.region, model.account = self.region, self.account
         return model
 
-    def save_policy(self, model) -> None:
+    def save_policy(self, model) -> Snippet:
         """Check and write the policy into the working copy, exactly as the editor's Save does."""
         from .editor import io as policy_io
         from .editor.model import terraform_block
 
         model.region, model.account = self.region, self.account
         saved = policy_io.write(self.directory, model)
-        show_markdown(f"{saved} In HCL, that is:\n\n```hcl\n{terraform_block(model)}```")
+        return Snippet(f"{saved} In HCL, that is:", terraform_block(model), "hcl")
 
     def mode_switch(self):
         """Sandbox or real AWS, with the cost and an explicit confirmation before anything is created."""
@@ -171,13 +194,10 @@ class Lab:
             self._clients[service] = self.session().client(service)
         return self._clients[service]
 
-    def show_json(self, document, title: str = "") -> None:
-        if isinstance(document, str):
-            document = json.loads(document)
-        heading = f"**{title}**\n\n" if title else ""
-        show_markdown(f"{heading}```json\n{json.dumps(document, indent=2)}\n```")
+    def show_json(self, document, title: str = "") -> JsonDocument:
+        return JsonDocument(document, title)
 
-    def simulate(self, actions: list[str], resources: list[str] = ("*",), role_arn: str | None = None) -> list[dict]:
+    def simulate(self, actions: list[str], resources: list[str] = ("*",), role_arn: str | None = None) -> Table:
         """IAM's policy simulator for the role: one row per action and resource."""
         from .matrix import describe_statements
 
@@ -186,13 +206,10 @@ class Lab:
             PolicySourceArn=role_arn, ActionNames=list(actions), ResourceArns=list(resources))["EvaluationResults"]
         rows = [{"action": r["EvalActionName"], "resource": r["EvalResourceName"], "decision": r["EvalDecision"],
                  "decided by": describe_statements(r)} for r in results]
-        table = "".join(f"<tr><td><code>{html.escape(r['action'])}</code></td><td><code>{html.escape(r['resource'])}</code></td>"
-                        f"<td>{r['decision']}</td><td>{html.escape(r['decided by'])}</td></tr>" for r in rows)
-        show_html(f"<table><tr><th>action</th><th>resource</th><th>EvalDecision</th><th>matched statements</th></tr>{table}</table>",
-                  "\n".join(f"{r['decision']:<13} {r['action']} on {r['resource']}  {r['decided by']}" for r in rows))
-        return rows
+        return Table(rows, [("decision", "EvalDecision"), ("action", "action"), ("resource", "resource"),
+                            ("decided by", "matched statements")], code=("action", "resource"))
 
-    def describe_actions(self, actions: list[str]) -> list[dict]:
+    def describe_actions(self, actions: list[str]) -> Table:
         """Each action's access level and what it allows, from the Service Authorization Reference."""
         from .policy import catalogue
 
@@ -202,72 +219,54 @@ class Lab:
             rows.append({"action": action, "access level": info.access_level if info else "?",
                          "resource types": ", ".join(info.resource_types) if info and info.resource_types else "none (needs \"*\")",
                          "allows": info.description if info else "unknown action"})
-        table = "".join(f"<tr><td><code>{html.escape(r['action'])}</code></td><td>{r['access level']}</td>"
-                        f"<td>{html.escape(r['resource types'])}</td><td>{html.escape(r['allows'])}</td></tr>" for r in rows)
-        show_html(f"<table><tr><th>action</th><th>access level</th><th>resource types</th><th>allows</th></tr>{table}</table>",
-                  "\n".join(f"{r['access level']:<8} {r['action']}: {r['allows']}" for r in rows))
-        return rows
+        return Table(rows, [("access level", "access level"), ("action", "action"), ("resource types", "resource types"),
+                            ("allows", "allows")], code=("action",))
 
     # -- the instance ---------------------------------------------------------
     def _sandbox_only(self, what: str) -> None:
         if mode.is_aws():
-            from .aws_mode import AwsModeError, instance_commands, preflight
+            from .aws_mode import AwsModeError, instance_commands
 
-            checked = preflight()
             raise AwsModeError(f"{what} works in the sandbox only. On real AWS, SSH to the instance and run:\n"
-                               + instance_commands(checked.account, checked.region))
+                               + instance_commands(self.account, self.region))
 
     def instance_id(self) -> str:
         return self.outputs()["instance_id"]
 
-    def instance_credentials(self) -> dict:
-        """What the instance's metadata service hands out (the secret parts shortened for display)."""
+    def instance_credentials(self) -> JsonDocument:
+        """What the instance's metadata service hands out (shown with the secret parts shortened)."""
         self._sandbox_only("Reading the instance's credentials")
         from .sandbox import instance
 
         document = instance.credentials(self.instance_id(), self.info)
         shown = {k: (v[:12] + "…" if k in ("SecretAccessKey", "Token") else v) for k, v in document.items()}
-        self.show_json(shown, f"Credentials the metadata service gives {self.instance_id()}")
-        return document
+        return JsonDocument(document, f"Credentials the metadata service gives {self.instance_id()}", shown)
 
-    def as_instance(self, command: str, check: bool = False) -> subprocess.CompletedProcess:
-        """Run a shell command as the instance (its role's credentials), and print what it prints."""
+    def as_instance(self, command: str, check: bool = False):
+        """Run a shell command as the instance (its role's credentials): an ``InstanceRun``
+        (a ``CompletedProcess`` that shows itself like a terminal)."""
         self._sandbox_only("Acting as the instance")
+        from .reports import InstanceRun
         from .sandbox import instance
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(instance.environment(self.instance_id(), self.info))
         env["REGISTRY_AUTH_FILE"] = str(Path(tempfile.gettempdir()) / f"iamlab-auth-{os.getuid()}.json")
         env["REGISTRY"] = self.info.endpoint.split("://", 1)[1]
-        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=300)
-        print(f"[instance]$ {command}")
-        if result.stdout:
-            print(result.stdout.rstrip())
-        if result.stderr:
-            print(result.stderr.rstrip())
-        print(f"(exit code {result.returncode})")
-        if check and result.returncode != 0:
-            raise subprocess.CalledProcessError(result.returncode, command, result.stdout, result.stderr)
+        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=300)
+        result = InstanceRun(command, done.returncode, done.stdout, done.stderr)
+        if check:
+            result.check_returncode()
         return result
 
     def pull(self, repository: str, tag: str = "latest"):
-        """A pull, step by step, with each access decision."""
+        """A pull, step by step, with each access decision (a ``PullReport``)."""
         self._sandbox_only("Pulling as the instance")
         from .pull import pull_steps
 
-        report = pull_steps(self.instance_id(), repository, tag)
-        if _in_notebook():
-            from IPython.display import Markdown, display
+        return pull_steps(self.instance_id(), repository, tag)
 
-            display(Markdown(report._repr_markdown_()))
-        else:
-            print(report)
-        return report
-
-    @property
-    def region(self) -> str:
-        return self.info.region if self.info else self.session().region_name
-
+    # -- what can the instance do? ------------------------------------------------
     def refresh_matrix(self, matrix=None):
         """Ask the lesson's questions again (a new matrix, or the next column of ``matrix``):
         in the sandbox by real calls as the instance, explained by the policy simulator; on
@@ -275,9 +274,11 @@ class Lab:
         from .matrix import AccessMatrix, InstanceProbe, SimulatorProbe, lesson_checks
 
         outputs = self.outputs()
+        repositories = sorted(r["repositoryName"] for r in self.client("ecr").describe_repositories()["repositories"])
+        checks = lesson_checks(repositories, self.region, self.account)
         if matrix is None:
-            repositories = sorted(r["repositoryName"] for r in self.client("ecr").describe_repositories()["repositories"])
-            matrix = AccessMatrix(lesson_checks(repositories, self.region, self.account))
+            matrix = AccessMatrix(checks)
+        matrix.checks = checks  # a repository may have come or gone; answers are kept by question
         simulator = SimulatorProbe(self.client("iam"), outputs["role_arn"])
         if mode.is_aws():
             matrix.refresh(simulator)
@@ -285,24 +286,28 @@ class Lab:
             matrix.refresh(InstanceProbe(outputs["instance_id"], self.info), simulator)
         return matrix
 
+    def refresh_access(self):
+        """The session's matrix asked again (``lab.access()`` and the editor share it, so
+        "before" is always the last time anyone asked); returns a snapshot."""
+        with self._matrix_lock:
+            self._matrix = self.refresh_matrix(self._matrix)
+            return self._matrix.snapshot()
+
     def access(self):
-        """What can the instance do? The lesson's questions, answered now, as a table."""
-        matrix = self.refresh_matrix()
-        answers = {row["check"]: row["after"] for row in matrix.as_rows()}
-        show_html(matrix.to_html(), "\n".join(f"{answers[c.key]:<8} {c.label}" for c in matrix.checks))
-        return answers
+        """What can the instance do? The lesson's questions answered now, beside the last
+        time you asked and beside your prediction if one is waiting (an ``AccessReport``,
+        which reads like a dict of answers)."""
+        from .access import AccessReport, pending_prediction
+
+        matrix = self.refresh_access()
+        return AccessReport(matrix, pending_prediction())
 
     def diagram(self, title: str = ""):
-        """The picture, drawn from the account now."""
-        from .diagram import render
+        """The picture, drawn from the account now (renders as SVG)."""
+        from .diagram import Diagram
         from .picture import from_account
 
-        graph = render(from_account(self, self.outputs()), title)
-        if _in_notebook():
-            from IPython.display import SVG, display
-
-            display(SVG(graph.pipe(format="svg")))
-        return graph
+        return Diagram(from_account(self, self.outputs()), title)
 
     def activity(self) -> list[dict]:
         """What the instance's role did, as the sandbox recorded it (like CloudTrail)."""
@@ -311,9 +316,39 @@ class Lab:
     def clear_activity(self) -> None:
         sandbox.clear_activity(self.info)
 
+    # -- where you are ----------------------------------------------------------
     def __repr__(self) -> str:
-        return (f"Lab(sandbox={self.info.endpoint}, account={self.account}, "
-                f"region={self.info.region}, working_copy={self.directory})")
+        where = (f"sandbox={self.info.endpoint}" if self.info is not None
+                 else "real AWS" if mode.is_aws() else "sandbox not started")
+        account = self._account or "(asked of STS when first needed)"
+        return f"Lab({where}, account={account}, region={self.region}, working_copy={self.directory})"
+
+    def _repr_markdown_(self) -> str:
+        if self.info is None and not mode.is_aws():
+            return f"**The sandbox is not started.** Your Terraform working copy: `{_relative(self.directory)}`"
+        if self.info is None:
+            return (f"**Real AWS mode**: account `{self._account or 'not asked yet'}`, region `{self.region}`.  \n"
+                    f"Your Terraform working copy: `{_relative(self.directory)}`. "
+                    "Nothing is created before you confirm (`lab.mode_switch()`).")
+        return (f"**Sandbox ready** at `{self.info.endpoint}`: account `{self.account}`, region `{self.region}`.  \n"
+                f"Your Terraform working copy: `{_relative(self.directory)}`")
+
+
+def _aws_region() -> str:
+    """The region the standard AWS configuration names (as Terraform's provider will use)."""
+    from .aws_mode import AwsModeError, session
+
+    region = session().region_name
+    if not region:
+        raise AwsModeError("No AWS region is configured.\nNext step: `export AWS_REGION=us-east-1` (or your region).")
+    return region
+
+
+def _aws_account() -> str:
+    """Your account id, asked of STS (real AWS mode, when ``start()`` has not told us yet)."""
+    from .aws_mode import preflight
+
+    return preflight().account
 
 
 _current: Lab | None = None
@@ -325,24 +360,16 @@ def current() -> Lab:
 
 
 def start() -> Lab:
-    """Start (or find) the sandbox and your working copy, and say where they are."""
+    """Start (or find) the sandbox and your working copy; the ``Lab`` says where they are."""
     global _current
     if mode.is_aws():
         from .aws_mode import preflight
 
         checked = preflight()
-        lab = _current = Lab(None)
-        lab.account = checked.account
-        show_markdown(f"**Real AWS mode**: account `{checked.account}`, region `{checked.region}`, as `{checked.principal}`. "
-                      "Nothing is created before you confirm (`lab.mode_switch()`).")
-        return lab
-    info = sandbox.start()
-    lab = _current = Lab(info)
-    show_markdown(
-        f"**Sandbox ready** at `{info.endpoint}`: account `{sandbox.ACCOUNT_ID}`, region `{info.region}`.  \n"
-        f"Your Terraform working copy: `{_relative(lab.directory)}`"
-    )
-    return lab
+        _current = Lab(None, account=checked.account, region=checked.region)
+        return _current
+    _current = Lab(sandbox.start())
+    return _current
 
 
 def _relative(path: Path) -> str:

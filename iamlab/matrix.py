@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 from botocore.exceptions import ClientError
-
-from concurrent.futures import ThreadPoolExecutor
 
 from .account import as_dict, policy_document
 from .pull import pull_steps, registry_login
@@ -36,13 +36,24 @@ class Check:
 
 @dataclass(frozen=True)
 class Cell:
+    """One answer. ``step`` and ``action`` name what decided it: for a pull refused at the
+    login, the login (``ecr:GetAuthorizationToken``), not the manifest's permission.
+    ``simulated`` is the policy simulator's answer when one was asked beside the real call."""
+
     allowed: bool
     detail: str = ""
     statement: str = ""
+    step: str = ""
+    action: str = ""
+    simulated: bool | None = None
 
     @property
     def word(self) -> str:
         return "allowed" if self.allowed else "denied"
+
+    @property
+    def disagrees(self) -> bool:
+        return self.simulated is not None and self.simulated != self.allowed
 
 
 def lesson_checks(repositories: list[str], region: str, account: str, push_to: str = "flask_app") -> list[Check]:
@@ -56,8 +67,14 @@ def lesson_checks(repositories: list[str], region: str, account: str, push_to: s
     return checks
 
 
-def _denied(error: ClientError) -> Cell:
-    return Cell(False, error.response["Error"].get("Message", str(error)))
+def pull_permissions(check: Check) -> list[tuple[str, str, str]]:
+    """(step, action, resource) a pull needs, in the order a registry client asks."""
+    return [("log in", "ecr:GetAuthorizationToken", "*"), ("manifest", "ecr:BatchGetImage", check.resource),
+            ("layers", "ecr:GetDownloadUrlForLayer", check.resource)]
+
+
+def _denied(error: ClientError, check: Check, step: str = "") -> Cell:
+    return Cell(False, error.response["Error"].get("Message", str(error)), step=step, action=check.action)
 
 
 class InstanceProbe:
@@ -68,42 +85,57 @@ class InstanceProbe:
 
         self.instance_id = instance_id
         self.ecr = instance.session(instance_id, info).client("ecr")
-        self._login: tuple[str, str] | None = None
+        self._login: tuple[str, str] | ClientError | None = None
+        self._login_lock = threading.Lock()
 
-    def login(self) -> tuple[str, str] | None:
-        """One registry login shared by every pull check (None when login itself is denied)."""
-        if self._login is None:
-            try:
-                self._login = registry_login(self.instance_id, self.ecr)
-            except ClientError:
-                return None
-        return self._login
+    def login(self) -> tuple[str, str] | ClientError:
+        """One registry login shared by every pull check: (host, password), or the refusal."""
+        with self._login_lock:
+            if self._login is None:
+                try:
+                    self._login = registry_login(self.instance_id, self.ecr)
+                except ClientError as error:
+                    self._login = error
+            return self._login
 
     def run(self, check: Check) -> Cell:
         kind = check.key.split(":")[0]
         try:
             if kind == "describe":
                 count = len(self.ecr.describe_repositories()["repositories"])
-                return Cell(True, f"{count} repositories")
+                return Cell(True, f"{count} repositories", action=check.action)
             if kind == "list":
                 count = len(self.ecr.list_images(repositoryName=check.repository)["imageIds"])
-                return Cell(True, f"{count} image(s)")
-            if kind == "login":
-                self.ecr.get_authorization_token()
-                return Cell(True, "token issued")
+                return Cell(True, f"{count} image(s)", action=check.action)
+            if kind == "login":  # the same login the pulls use: one answer for both rows
+                login = self.login()
+                if isinstance(login, ClientError):
+                    return _denied(login, check, "log in")
+                return Cell(True, "token issued", action=check.action)
             if kind == "pull":
-                report = pull_steps(self.instance_id, check.repository, login=self.login())
-                if report.pulled:
-                    return Cell(True, "manifest and layers downloaded")
-                step = report.denied_step
-                return Cell(False, f"{step.name}: {step.detail}" if step else "not pulled")
+                return self._pull(check)
             if kind == "push":
-                return self._push(check.repository)
+                return self._push(check)
         except ClientError as error:
-            return _denied(error)
+            return _denied(error, check)
         raise ValueError(f"unknown check {check.key}")
 
-    def _push(self, repository: str) -> Cell:
+    def _pull(self, check: Check) -> Cell:
+        login = self.login()
+        if isinstance(login, ClientError):  # the pull stops at its first step
+            message = login.response["Error"].get("Message", str(login))
+            return Cell(False, f"login refused: {message}", step="log in", action="ecr:GetAuthorizationToken")
+        report = pull_steps(self.instance_id, check.repository, login=login)
+        if report.pulled:
+            return Cell(True, "manifest and layers downloaded", action=check.action)
+        step = report.denied_step
+        if step is None:
+            return Cell(False, "not pulled", action=check.action)
+        action = step.permission if step.permission.startswith("ecr:") else check.action
+        return Cell(False, f"{step.name}: {step.detail}", step=step.name, action=action)
+
+    def _push(self, check: Check) -> Cell:
+        repository = check.repository
         # Re-push the image that is there: harmless if allowed (AWS answers ImageAlreadyExists).
         image = None
         try:
@@ -115,9 +147,9 @@ class InstanceProbe:
             self.ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag="latest")
         except ClientError as error:
             if error.response["Error"]["Code"] == "ImageAlreadyExistsException":
-                return Cell(True, "push accepted (the same image was already there)")
-            return _denied(error)
-        return Cell(True, "push accepted")
+                return Cell(True, "push accepted (the same image was already there)", action=check.action)
+            return _denied(error, check)
+        return Cell(True, "push accepted", action=check.action)
 
 
 class SimulatorProbe:
@@ -127,11 +159,24 @@ class SimulatorProbe:
         self.iam, self.role_arn = iam_client, role_arn
         self._documents: dict[str, dict | None] = {}
 
+    def decide(self, action: str, resource: str) -> dict:
+        return self.iam.simulate_principal_policy(
+            PolicySourceArn=self.role_arn, ActionNames=[action], ResourceArns=[resource])["EvaluationResults"][0]
+
     def run(self, check: Check) -> Cell:
-        result = self.iam.simulate_principal_policy(
-            PolicySourceArn=self.role_arn, ActionNames=[check.action],
-            ResourceArns=[check.resource])["EvaluationResults"][0]
-        return Cell(result["EvalDecision"] == "allowed", result["EvalDecision"], describe_statements(result, self.document))
+        """One decision; for a pull, each permission in turn, and the first refusal decides."""
+        steps = pull_permissions(check) if check.key.startswith("pull:") else [("", check.action, check.resource)]
+        for step, action, resource in steps:
+            result = self.decide(action, resource)
+            if result["EvalDecision"] != "allowed":
+                return Cell(False, result["EvalDecision"], describe_statements(result, self.document), step, action)
+            if action == check.action:
+                allowed = result
+        return Cell(True, "allowed", describe_statements(allowed, self.document), action=check.action)
+
+    def explain(self, action: str, resource: str) -> str:
+        """The statements behind one permission's decision (for the step a real call stopped at)."""
+        return describe_statements(self.decide(action, resource), self.document)
 
     def document(self, source_id: str, source_type: str) -> dict | None:
         """The policy a matched statement came from (managed or inline), read once."""
@@ -179,21 +224,34 @@ def describe_statements(result: dict, lookup=None) -> str:
     return prefix + "; ".join(parts)
 
 
+def _resource_of(check: Check, action: str) -> str:
+    steps = {a: r for _, a, r in pull_permissions(check)} if check.key.startswith("pull:") else {}
+    return steps.get(action, check.resource)
+
+
 @dataclass
 class AccessMatrix:
+    """The lesson's questions and two columns of answers: the previous ask, and now."""
+
     checks: list[Check]
     before: dict[str, Cell] | None = None
     after: dict[str, Cell] = field(default_factory=dict)
 
     def refresh(self, probe, explainer=None) -> None:
         """Ask every question again; the current answers become the 'before' column.
-        The questions are independent, so they are asked side by side."""
+        With an ``explainer`` (the simulator) beside real calls, each cell also names the
+        statements behind the permission that decided, and records the simulator's own
+        answer, so a disagreement shows. The questions are independent: asked side by side."""
 
         def answer(check: Check) -> Cell:
             cell = probe.run(check)
-            if explainer is not None:
-                cell = Cell(cell.allowed, cell.detail, explainer.run(check).statement)
-            return cell
+            if explainer is None:
+                return cell
+            explained = explainer.run(check)
+            statement = explained.statement
+            if cell.action and explained.action != cell.action and hasattr(explainer, "explain"):
+                statement = explainer.explain(cell.action, _resource_of(check, cell.action))
+            return replace(cell, statement=statement, simulated=explained.allowed)
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             cells = list(pool.map(answer, self.checks))
@@ -201,12 +259,29 @@ class AccessMatrix:
             self.before = self.after
         self.after = {check.key: cell for check, cell in zip(self.checks, cells)}
 
+    def snapshot(self) -> "AccessMatrix":
+        """A copy that later refreshes do not change (what a report keeps)."""
+        return AccessMatrix(list(self.checks), dict(self.before) if self.before is not None else None, dict(self.after))
+
     def changed(self) -> list[str]:
         if not self.before:
             return []
         return [k for k, cell in self.after.items() if k in self.before and self.before[k].allowed != cell.allowed]
 
-    def to_html(self) -> str:
+    def disagreements(self) -> list[str]:
+        """Questions where the policy simulator and the real call answered differently."""
+        return [k for k, cell in self.after.items() if cell.disagrees]
+
+    def decided_by(self, check: Check) -> str:
+        """What decided a cell, in words: the step a pull stopped at, then the statements."""
+        cell = self.after.get(check.key)
+        if cell is None:
+            return ""
+        if cell.step and cell.action and cell.action != check.action:
+            return f"{cell.step} refused ({cell.action})" + (f": {cell.statement}" if cell.statement else "")
+        return cell.statement
+
+    def to_html(self, predicted: dict[str, str] | None = None) -> str:
         def cell_html(cell: Cell | None, key: str, column: str) -> str:
             if cell is None:
                 return '<td class="iamlab-cell iamlab-none">–</td>'
@@ -216,24 +291,58 @@ class AccessMatrix:
                     f'data-decision="{cell.word}" style="background:{colour};padding:4px 8px" title="{title}">'
                     f'<span aria-hidden="true">{icon}</span> {cell.word}</td>')
 
+        def guess_html(key: str, after: Cell | None) -> str:
+            guess = (predicted or {}).get(key)
+            if guess is None:
+                return '<td class="iamlab-predicted">–</td>'
+            right = after is not None and guess == after.word
+            mark = "✓ as you predicted" if right else "✗ not what you predicted"
+            return (f'<td class="iamlab-predicted" data-check="{html.escape(key)}" data-right="{str(right).lower()}" '
+                    f'style="padding:4px 8px">you predicted: {html.escape(guess)}<br><small>{mark}</small></td>')
+
+        moved, split = set(self.changed()), set(self.disagreements())
         rows = []
         for check in self.checks:
             after = self.after.get(check.key)
-            moved = check.key in self.changed()
-            statement = html.escape(after.statement) if after else ""
+            decided = html.escape(self.decided_by(check))
+            warning = ""
+            if check.key in split:
+                warning = (f'<div class="iamlab-disagree-note" role="alert" style="color:#b35c00"><b>⚠️ The policy simulator says '
+                           f'{"allowed" if after.simulated else "denied"}; the real call was {after.word}.</b></div>')
+            classes = "iamlab-row" + (" iamlab-changed" if check.key in moved else "") + (" iamlab-disagree" if check.key in split else "")
+            outline = ' style="outline:2px solid #e69500"' if check.key in split else ""
             rows.append(
-                f'<tr class="iamlab-row{" iamlab-changed" if moved else ""}" data-check="{html.escape(check.key)}">'
+                f'<tr class="{classes}" data-check="{html.escape(check.key)}"{outline}>'
                 f'<th scope="row" style="text-align:left;padding:4px 8px">{html.escape(check.label)}'
-                f'{" <strong>(changed)</strong>" if moved else ""}</th>'
+                f'{" <strong>(changed)</strong>" if check.key in moved else ""}</th>'
                 f"{cell_html((self.before or {}).get(check.key), check.key, 'before')}"
                 f"{cell_html(after, check.key, 'after')}"
-                f'<td style="padding:4px 8px;font-size:90%"><code>{html.escape(check.action)}</code><br>{statement}</td></tr>')
-        return ('<table class="iamlab-matrix" aria-label="What the instance can do, before and after the last apply">'
+                f"{guess_html(check.key, after) if predicted is not None else ''}"
+                f'<td style="padding:4px 8px;font-size:90%"><code>{html.escape(check.action)}</code><br>{decided}{warning}</td></tr>')
+        banner = ""
+        if split:
+            banner = (f'<div class="iamlab-panel iamlab-warning" role="alert" style="background:#fff4d6;padding:6px 10px">'
+                      f'⚠️ <b>The policy simulator and the real calls disagree</b> on {len(split)} question(s): '
+                      f'{html.escape(", ".join(sorted(split)))}. The real call is what the instance gets; '
+                      "the simulator sees only the role's own policies.</div>")
+        predicted_head = '<th scope="col">your prediction</th>' if predicted is not None else ""
+        return (banner + '<table class="iamlab-matrix" aria-label="What the instance can do, before and after">'
                 '<thead><tr><th scope="col">the instance tries to…</th><th scope="col">before</th>'
-                '<th scope="col">after</th><th scope="col">permission and deciding statement</th></tr></thead>'
+                f'<th scope="col">now</th>{predicted_head}<th scope="col">permission, and what decided</th></tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>")
+
+    def __str__(self) -> str:
+        lines = []
+        for check in self.checks:
+            after = self.after.get(check.key)
+            before = (self.before or {}).get(check.key)
+            moved = f" (was {before.word})" if before is not None and after is not None and before.allowed != after.allowed else ""
+            flag = "  !! the simulator disagrees" if after is not None and after.disagrees else ""
+            lines.append(f"{after.word if after else '-':<8} {check.label}{moved}  [{self.decided_by(check)}]{flag}")
+        return "\n".join(lines)
 
     def as_rows(self) -> list[dict]:
         return [{"check": c.key, "label": c.label, "before": (self.before or {}).get(c.key).word if self.before and c.key in self.before else None,
                  "after": self.after[c.key].word if c.key in self.after else None,
-                 "statement": self.after[c.key].statement if c.key in self.after else ""} for c in self.checks]
+                 "statement": self.after[c.key].statement if c.key in self.after else "",
+                 "decided by": self.decided_by(c)} for c in self.checks]

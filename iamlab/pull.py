@@ -55,16 +55,28 @@ class PullReport:
     def denied_step(self) -> Step | None:
         return next((s for s in self.steps if not s.allowed), None)
 
+    @property
+    def login_error(self) -> str | None:
+        """AWS's own words when the instance's login was refused (None if it logged in)."""
+        step = self.denied_step
+        return step.detail if step is not None and step.permission == "ecr:GetAuthorizationToken" else None
+
     def _repr_markdown_(self) -> str:
-        rows = [f"| {'✅ allowed' if s.allowed else '⛔ denied'} | {s.name} | `{s.permission}` | {s.detail} |" for s in self.steps]
+        rows = [f"| {'✅ allowed' if s.allowed else '⛔ denied'} | {s.name} | `{s.permission}` | {s.detail.replace('|', '&#124;')} |"
+                for s in self.steps]
         verdict = "**pulled**" if self.pulled else "**not pulled**"
+        refused = self.denied_step
+        said = f"\n\nThe pull stopped at **{refused.name}**. AWS answered:\n\n> {refused.detail}" if refused else ""
         return (f"Pull of `{self.repository}:{self.tag}`: {verdict}\n\n| decision | step | permission | detail |\n"
-                f"|---|---|---|---|\n" + "\n".join(rows))
+                f"|---|---|---|---|\n" + "\n".join(rows) + said)
 
     def __str__(self) -> str:
         lines = [f"Pull of {self.repository}:{self.tag}: {'pulled' if self.pulled else 'not pulled'}"]
         lines += [f"  {'allowed' if s.allowed else 'DENIED '}  {s.name:<22} {s.permission:<36} {s.detail}" for s in self.steps]
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))
 
 
 def registry_login(instance_id: str, ecr=None) -> tuple[str, str]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths, sandbox
+from .course.manifest import SEQUENCE
 
-COURSE = ["00-start-here", "01-roles-and-instance-profiles", "02-the-managed-policy", "03-a-custom-policy",
-          "04-least-privilege", "05-verify-from-the-instance", "06-beyond-the-basics", "07-clean-up", "08-review"]
+COURSE = [lesson.name for lesson in SEQUENCE]
 
 
 @dataclass

@@ -15,12 +15,19 @@ HERE = Path(__file__).resolve().parent
 REPOS = ["flask_app", "reports_app"]
 PULL = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
 READ_ONLY = PULL + ["ecr:DescribeRepositories", "ecr:ListImages", "ecr:DescribeImages", "ecr:GetRepositoryPolicy"]
+PUSH = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"]
+# Lesson 04's answer, one node per statement: the login belongs to no repository (no arrow),
+# the pull actions reach flask_app only.
+LEAST_PRIVILEGE = [
+    PolicyNode('ecr_custom_read_only: Login, Resource "*"', "customer managed", [], PULL[:1]),
+    PolicyNode("ecr_custom_read_only: PullOneRepository", "customer managed", ["flask_app"], PULL[1:]),
+]
 
 FIGURES = {
     "00-course-map": (
         "What you will build",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      [PolicyNode("ecr_custom_read_only", "customer managed", ["flask_app"], PULL)], REPOS),
+                      LEAST_PRIVILEGE, REPOS),
     ),
     "01-keycard": (
         "The keycard: a role EC2 may assume, worn through an instance profile",
@@ -40,13 +47,13 @@ FIGURES = {
     "04-least-privilege": (
         "Least privilege: log in anywhere, pull one repository",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      [PolicyNode("ecr_custom_read_only", "customer managed", ["flask_app"], PULL)], REPOS),
+                      LEAST_PRIVILEGE, REPOS),
     ),
     "06-beyond": (
         "An explicit Deny, and a repository policy that grants on its own",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      [PolicyNode("ecr_custom_read_only", "customer managed", ["flask_app"], PULL),
-                       PolicyNode("deny-push", "inline", ["*"], ["ecr:PutImage", "ecr:InitiateLayerUpload"], denies=True),
+                      [*LEAST_PRIVILEGE,
+                       PolicyNode("deny-push", "inline", ["*"], PUSH, denies=True),
                        PolicyNode("on reports_app", "repository policy", ["reports_app"], PULL[1:])], REPOS),
     ),
 }

@@ -1,6 +1,9 @@
-"""One real-browser test: JupyterLab in Debian's Chromium, driven by Playwright.
+"""Real-browser tests: JupyterLab in Debian's Chromium, driven by Playwright.
 
-It opens the policy playground, runs it, scopes the policy to flask_app only, clicks
+JupyterLab is started exactly as ./scripts/lab.sh starts it (scripts/jupyterlab.sh, in a
+copy of the repository). The first test opens the server's default page as a learner
+does: the first notebook, its figures loaded, a reading and the working copy's main.tf
+reachable. The second opens the policy playground, runs it, scopes the policy to flask_app only, clicks
 Apply, waits for the access matrix, and checks from the widgets' own DOM nodes (never
 from text, which also appears in cell sources) that pulling reports_app turned to denied.
 Screenshots go to test-artifacts/browser/.
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,19 +43,21 @@ def jupyterlab(tmp_path_factory):
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium (scripts/install.sh does)"
     base = tmp_path_factory.mktemp("lab")
     root = base / "course"
-    for folder in ("notebooks", "images", "lessons"):
+    for folder in ("notebooks", "images", "lessons", "scripts"):
         shutil.copytree(ROOT / folder, root / folder)  # the browser never writes into the repository
     settings = base / "user-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     port = _free_port()
-    env = dict(os.environ, IAMLAB_HOME=str(base / "home"), JUPYTERLAB_SETTINGS_DIR=str(base / "user-settings"),
+    env = dict(os.environ, IAMLAB_HOME=str(root / "workspace"), JUPYTERLAB_SETTINGS_DIR=str(base / "user-settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"), JUPYTER_RUNTIME_DIR=str(base / "runtime"))
     log = open(base / "jupyter.log", "w")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # this checkout's iamlab
+    # What ./scripts/lab.sh runs after installing and starting the sandbox; only the options a
+    # headless test needs are added (no browser of its own, a free port, no token).
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-         "--ServerApp.disable_check_xsrf=True", "--expose-app-in-browser"] + (["--allow-root"] if os.geteuid() == 0 else []),
+        [str(root / "scripts" / "jupyterlab.sh"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         "--IdentityProvider.token=", "--ServerApp.password="],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -70,24 +76,68 @@ def jupyterlab(tmp_path_factory):
         subprocess.run([sys.executable, "-m", "iamlab", "sandbox", "stop"], env=env, capture_output=True)
 
 
-def test_scoping_the_policy_in_the_browser_denies_the_other_repository(jupyterlab):
+@contextmanager
+def browser_page():
     from playwright.sync_api import sync_playwright
 
-    url, _ = jupyterlab
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        finally:
+            browser.close()
+
+
+def run_all_cells(page) -> None:
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.locator(".jp-Notebook .jp-Cell").first.click()  # focus the notebook
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page.wait_for_selector(".jp-Notebook .jp-InputPrompt:has-text('[*]'), .jp-Notebook .jp-InputPrompt:has-text('[1]')",
+                           timeout=60_000)  # the cells really started
+
+
+def test_the_launch_opens_the_first_notebook_with_its_figures_readings_and_working_copy(jupyterlab):
+    url, _ = jupyterlab
+    with browser_page() as page:
+        try:
+            page.goto(url)  # the server's default page, as the learner's browser opens it
+            page.wait_for_selector(".lm-TabBar-tab:has-text('00-start-here.ipynb')", timeout=120_000)
+            figures = page.locator(".jp-Notebook .jp-RenderedMarkdown img")
+            figures.first.wait_for(timeout=60_000)
+            page.wait_for_function("""() => [...document.querySelectorAll('.jp-Notebook .jp-RenderedMarkdown img')]
+                                         .every(img => img.complete)""", timeout=60_000)
+            widths = figures.evaluate_all("images => images.map(img => [img.getAttribute('src'), img.naturalWidth])")
+            assert widths and all(width > 0 for _, width in widths), widths  # a broken figure has naturalWidth 0
+            run_all_cells(page)  # starts the sandbox and creates the working copy
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=300_000)
+            page.screenshot(path=str(SHOTS / "0-start-here.png"), full_page=True)
+
+            page.goto(url)  # back at the top: JupyterLab renders only the cells in view
+            page.wait_for_selector(".lm-TabBar-tab:has-text('00-start-here.ipynb')", timeout=120_000)
+            page.locator(".jp-Notebook .jp-RenderedMarkdown a", has_text="lessons/00-start-here.md").first.click()
+            page.wait_for_selector(".lm-TabBar-tab:has-text('00-start-here.md')", timeout=60_000)
+            page.goto(f"{url}/lab/tree/lessons/00-start-here.md")  # the reading the link opened, in front
+            page.wait_for_selector(".jp-FileEditor .cm-content:has-text('The situation')", timeout=60_000)
+            page.screenshot(path=str(SHOTS / "0-reading.png"), full_page=True)
+
+            page.goto(f"{url}/lab/tree/workspace/tf/main.tf")
+            page.wait_for_selector(".jp-FileEditor .cm-content:has-text('aws_iam_role_policy_attachment')", timeout=60_000)
+            page.screenshot(path=str(SHOTS / "0-main-tf.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(SHOTS / "failure-launch.png"), full_page=True)
+            raise
+
+
+def test_scoping_the_policy_in_the_browser_denies_the_other_repository(jupyterlab):
+    url, _ = jupyterlab
+    with browser_page() as page:
         try:
             page.goto(f"{url}/lab/tree/{NOTEBOOK}")
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            page.locator(".jp-Notebook .jp-Cell").first.click()  # focus the notebook
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            page.wait_for_selector(".jp-Notebook .jp-InputPrompt:has-text('[*]'), .jp-Notebook .jp-InputPrompt:has-text('[1]')",
-                                   timeout=60_000)  # the cells really started
+            run_all_cells(page)
 
             def cell(check: str, column: str) -> str:
                 return f".jp-OutputArea .iamlab-matrix td[data-check='{check}'][data-column='{column}']"
@@ -118,5 +168,3 @@ def test_scoping_the_policy_in_the_browser_denies_the_other_repository(jupyterla
         except Exception:
             page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
             raise
-        finally:
-            browser.close()

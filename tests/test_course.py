@@ -75,7 +75,7 @@ def test_lesson_05_start_passes_04_and_the_solution_changes_nothing(lab):
     files = {p.name: p.read_text() for p in lab.directory.glob("*.tf*") if p.suffix in (".tf", ".json")}
     checks.solution("04-scope", lab)
     assert {p.name: p.read_text() for p in lab.directory.glob("*.tf*") if p.suffix in (".tf", ".json")} == files
-    assert lab.goto("05") == []  # idempotent: nothing to do the second time
+    assert lab.goto("05").done == []  # idempotent: nothing to do the second time
 
 
 def test_05_predict(lab):

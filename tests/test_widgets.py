@@ -142,11 +142,11 @@ class FakeDriver:
     """Stands in for Terraform: apply waits until released, and can fail."""
 
     def __init__(self, fail: bool = False):
-        self.release, self.calls, self.fail, self.sink = threading.Event(), [], fail, print
+        self.release, self.calls, self.fail = threading.Event(), [], fail
 
-    def apply(self):
+    def apply(self, sink):
         self.calls.append("apply")
-        self.sink("aws_iam_policy.ecr_custom_read_only: Modifying...\n")
+        sink("aws_iam_policy.ecr_custom_read_only: Modifying...\n")
         self.release.wait(10)
         if self.fail:
             raise TerraformFailed("apply", 1, "AWS rejected a policy document.", "Error: MalformedPolicyDocument")
@@ -154,7 +154,7 @@ class FakeDriver:
 
         return Result("apply", 0, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.", "", 0.1, {"add": 0, "change": 1, "destroy": 0})
 
-    def plan_changes(self):
+    def plan_changes(self, sink):
         self.calls.append("plan")
         before = {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "*"}]})}
         after = {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "arn:x"}]})}
@@ -224,3 +224,31 @@ def test_matrix_shows_before_and_after_with_text_for_screen_readers():
     assert 'data-check="pull:reports_app" data-column="before" data-decision="allowed"' in html
     assert 'data-check="pull:reports_app" data-column="after" data-decision="denied"' in html
     assert 'aria-hidden="true">⛔</span> denied' in html and "(changed)" in html
+
+
+def test_pickers_announce_a_change_once_and_show_the_input_their_mode_needs():
+    seen = []
+    picker = ActionPicker(on_change=lambda: seen.append(list(picker.value)))
+    picker.groups["List"].value = True  # a whole group: one change, not one per box
+    assert len(seen) == 1 and {"ecr:DescribeImages", "ecr:ListImages"} <= set(seen[0])
+    resources = ResourcePicker(["flask_app", "reports_app"])
+    assert resources.repositories.layout.display == "none" and resources.arns.layout.display == "none"
+    resources.value = ["repository:flask_app"]
+    assert resources.repositories.layout.display is None and resources.mode.value == "repositories"
+    resources.value = ["arn:aws:ecr:us-east-1:123456789012:repository/x"]
+    assert resources.arns.layout.display is None and resources.repositories.layout.display == "none"
+
+
+def test_a_refused_switch_to_aws_stays_in_the_sandbox_and_says_why(monkeypatch):
+    from iamlab import aws_mode, mode
+    from iamlab.widgets.mode import ModeSwitch
+
+    monkeypatch.setenv("IAMLAB_MODE", "sandbox")
+
+    def refuse():
+        raise aws_mode.AwsModeError("Real AWS mode needs AWS credentials, and none were found.")
+
+    switch = ModeSwitch(preflight=refuse)
+    switch.choice.value = mode.AWS
+    assert switch.choice.value == mode.SANDBOX and mode.current() == mode.SANDBOX
+    assert "Staying in the sandbox" in switch.details.value and "none were found" in switch.details.value

@@ -1,4 +1,8 @@
-"""The review quiz: questions, the right answers, and why."""
+"""The review quiz: questions, and for every option why it is right or wrong.
+
+A learner who picks a wrong option learns what is wrong with *that* option, not just
+the right answer: each option carries its own explanation.
+"""
 
 from __future__ import annotations
 
@@ -6,44 +10,103 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Question:
-    prompt: str
-    options: tuple[str, ...]
-    correct: int
+class Option:
+    text: str
     why: str
 
+
+@dataclass(frozen=True)
+class Question:
+    prompt: str
+    choices: tuple[Option, ...]
+    correct: int
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        return tuple(choice.text for choice in self.choices)
+
+    @property
+    def why(self) -> str:
+        return self.choices[self.correct].why
+
     def grade(self, choice: int | str | None) -> tuple[bool, str]:
-        """(right?, feedback) for an option index or its text."""
+        """(right?, feedback) for an option index or its text; the feedback explains that option."""
         if choice is None:
             return False, "Pick an answer first."
         index = self.options.index(choice) if isinstance(choice, str) else choice
         if index == self.correct:
             return True, f"Right. {self.why}"
-        return False, f"Not quite: {self.why}"
+        return False, f"Not quite: {self.choices[index].why}"
+
+
+def _q(prompt: str, correct: int, *choices: tuple[str, str]) -> Question:
+    return Question(prompt, tuple(Option(text, why) for text, why in choices), correct)
 
 
 QUESTIONS = (
-    Question("Which document says that EC2 may assume the role ec2-ecr-role?",
-             ("The AmazonEC2ContainerRegistryReadOnly policy", "The role's trust policy (assume_role_policy)",
-              "The instance profile", "The ECR repository policy"), 1,
-             "The trust policy names who may become the role; permission policies say what the role may do."),
-    Question("Why does an EC2 instance need an instance profile?",
-             ("It stores the instance's SSH key", "An instance cannot hold a role directly: the profile holds one role for it",
-              "It grants ECR permissions", "It is only needed for t2 instances"), 1,
-             "The profile is the container an instance wears; EC2 hands out the credentials of the role inside it."),
-    Question('A statement allows ecr:GetAuthorizationToken on the flask_app repository ARN only. What happens at login?',
-             ("Login works for flask_app only", "Login works everywhere", "Login is denied",
-              "Terraform refuses to apply"), 2,
-             'GetAuthorizationToken has no resource type, so only a statement with Resource "*" can allow it.'),
-    Question("The managed read-only policy and your scoped custom policy are both attached. Can the instance pull reports_app?",
-             ("No: the narrower policy wins", "Yes: an Allow in any attached policy is enough", "Only with a repository policy",
-              "It depends on the order of attachment"), 1,
-             "Policies add up. Only an explicit Deny takes access away; order never matters."),
-    Question("An identity policy allows ecr:BatchGetImage on flask_app and another policy denies it. The result?",
-             ("allowed", "implicitDeny", "explicitDeny", "whichever statement comes first"), 2,
-             "An explicit Deny beats every Allow, wherever it is written."),
-    Question("Why refer to data.aws_ecr_repository.flask_app.arn instead of pasting the ARN?",
-             ("It is faster to apply", "No account id or region typed by hand; a wrong name fails at plan time",
-              "IAM rejects pasted ARNs", "It makes the policy managed by AWS"), 1,
-             "A typo in a pasted ARN silently matches nothing; a data source that finds no repository stops the plan."),
+    _q("Which document says that EC2 may assume the role ec2-ecr-role?", 1,
+       ("The AmazonEC2ContainerRegistryReadOnly policy",
+        "That is a permission policy: it says what the role may do once assumed, not who may assume it."),
+       ("The role's trust policy (assume_role_policy)",
+        "The trust policy names who may become the role; permission policies say what the role may do."),
+       ("The instance profile",
+        "The profile only holds the role for the instance; it grants and trusts nothing by itself."),
+       ("The ECR repository policy",
+        "A repository policy says who may use that repository; it cannot let anyone assume a role.")),
+    _q("Why does an EC2 instance need an instance profile?", 1,
+       ("It stores the instance's SSH key", "SSH keys are key pairs (aws_key_pair); a profile has nothing to do with them."),
+       ("An instance cannot hold a role directly: the profile holds one role for it",
+        "The profile is the container an instance wears; EC2 hands out the credentials of the role inside it."),
+       ("It grants ECR permissions", "Permissions come from policies attached to the role, never from the profile."),
+       ("It is only needed for t2 instances", "Every instance type needs one to get a role's credentials.")),
+    _q("Who may launch an instance with the profile ec2-ecr-instance-profile?", 2,
+       ("Anyone who may call ec2:RunInstances",
+        "RunInstances alone is not enough: handing a role to a service also needs iam:PassRole on that role."),
+       ("Only the role itself", "A role cannot launch anything until someone assumes it; the question is about the launcher."),
+       ("Whoever may call ec2:RunInstances and iam:PassRole on ec2-ecr-role",
+        "Passing a role to EC2 is checked as iam:PassRole; without that check anyone could launch a machine "
+        "with more rights than their own."),
+       ("Only the account's root user", "Any IAM identity with both permissions may; root is not needed (and should not be used).")),
+    _q("How many permission checks does an image pull from ECR pass through?", 1,
+       ("One: ecr:BatchGetImage", "The pull also needs a registry login and a download URL for each layer."),
+       ("Three: GetAuthorizationToken (login), BatchGetImage (manifest), GetDownloadUrlForLayer (layers)",
+        "Registry clients do not call BatchCheckLayerAvailability on a pull; they use it when they push."),
+       ("Four, including BatchCheckLayerAvailability", "Clients call BatchCheckLayerAvailability before a push, "
+        "to skip layers the registry already has; a pull never asks it (the course's activity log shows this)."),
+       ("Twelve, one per action of the managed policy", "Most of those actions only look around (Describe, List); a pull uses none of them.")),
+    _q('A statement allows ecr:GetAuthorizationToken on the flask_app repository ARN only. What happens at login?', 2,
+       ("Login works for flask_app only", "A registry token is not about one repository, so there is no "
+        "flask_app-only login; the statement simply never matches the login."),
+       ("Login works everywhere", 'Nothing allows the login on "*", so it is not allowed anywhere.'),
+       ("Login is denied", 'GetAuthorizationToken has no resource type, so only a statement with Resource "*" can allow it.'),
+       ("Terraform refuses to apply", "IAM accepts the policy and Terraform applies it; the mistake shows only when the instance logs in.")),
+    _q("The managed read-only policy and your scoped custom policy are both attached. Can the instance pull reports_app?", 1,
+       ("No: the narrower policy wins", "IAM never picks the narrowest policy: Allows add up."),
+       ("Yes: an Allow in any attached policy is enough", "Policies add up. Only an explicit Deny takes access away; order never matters."),
+       ("Only with a repository policy", "The managed policy's Allow on \"*\" already covers reports_app."),
+       ("It depends on the order of attachment", "Order plays no part in IAM's evaluation.")),
+    _q("An identity policy allows ecr:BatchGetImage on flask_app and another policy denies it. The result?", 2,
+       ("allowed", "An Allow never overrides an explicit Deny."),
+       ("implicitDeny", "Implicit deny means nothing allowed it; here a Deny statement matched, which is stronger."),
+       ("explicitDeny", "An explicit Deny beats every Allow, wherever it is written."),
+       ("whichever statement comes first", "Statement order plays no part in IAM's evaluation.")),
+    _q("Your role allows ecr:PutImage, but the account's organization has an SCP that does not. Can the instance push?", 1,
+       ("Yes: the role's policy allows it", "An SCP caps what any identity in the account may do; an identity policy cannot go beyond it."),
+       ("No: an SCP (like a permissions boundary) must allow the action too",
+        "Allowed needs an Allow in every layer that applies: SCPs, permissions boundary, identity or resource policy; "
+        "and no explicit Deny anywhere."),
+       ("Only if the repository policy allows it as well", "A repository policy cannot lift an SCP's limit either."),
+       ("SCPs apply to users, never to roles", "SCPs apply to every user and role in member accounts (not to the management account).")),
+    _q("Why refer to data.aws_ecr_repository.pull.arn instead of pasting the ARN?", 1,
+       ("It is faster to apply", "It is one more lookup, so if anything slightly slower; speed is not the reason."),
+       ("No account id or region typed by hand; a wrong name fails at plan time",
+        "A typo in a pasted ARN silently matches nothing; a data source that finds no repository stops the plan."),
+       ("IAM rejects pasted ARNs", "IAM accepts any well-formed ARN, even one of a repository that does not exist."),
+       ("It makes the policy managed by AWS", "Who manages a policy has nothing to do with how its ARNs were written.")),
+    _q('The instance sets metadata_options { http_tokens = "required" }. What changes?', 3,
+       ("The instance gets no credentials at all", "It still gets them, from a session-based request (IMDSv2)."),
+       ("Its role's permissions shrink", "IMDS settings change how credentials are fetched, not what the role may do."),
+       ("Only the root user may read its metadata", "Any process on the instance may, with a session token."),
+       ("Credentials come only with a session token (IMDSv2): a plain GET, as an SSRF bug would send, gets nothing",
+        "IMDSv2 needs a PUT for a token first, which blocks most server-side request forgery from stealing the role's keys.")),
 )

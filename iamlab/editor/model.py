@@ -72,6 +72,9 @@ class PolicyModel:
     def json(self) -> str:
         return json.dumps(self.document(), indent=2)
 
+    def _repr_markdown_(self) -> str:
+        return f"The policy `{self.name}`, as AWS will store it:\n\n```json\n{self.json()}\n```"
+
     # -- one statement per resource-less action group (the GetAuthorizationToken lesson) --
     def resourceless_actions(self, index: int) -> list[str]:
         statement = self.statements[index]
@@ -116,6 +119,25 @@ class PolicyModel:
 
 def _one_or_many(values: list[str]):
     return values[0] if len(values) == 1 else list(values)
+
+
+LIST_ELEMENTS = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def normalise(document: dict) -> dict:
+    """One spelling for documents that mean the same: ``"*"`` and ``["*"]``, one statement
+    or a list of one. AWS stores what Terraform sent (lists) while the editor writes a
+    single value bare, so compare (and diff) documents only after this."""
+    statements = document.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    normal = []
+    for statement in statements:
+        entry = dict(statement)
+        for key in LIST_ELEMENTS:
+            if key in entry:
+                entry[key] = [entry[key]] if isinstance(entry[key], str) else list(entry[key])
+        normal.append(entry)
+    return {**document, "Statement": normal}
 
 
 # -- Terraform -----------------------------------------------------------------

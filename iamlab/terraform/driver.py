@@ -7,8 +7,8 @@ Every command goes the same way:
 3. make sure the sandbox runs, and write the override that points the AWS
    provider at it;
 4. run ``terraform`` through python-terraform, streaming its output line by line
-   to a *sink* (``print`` in the CLI and in a notebook cell, an Output widget in
-   the editor), and raise ``TerraformFailed`` with an explanation on failure.
+   to the *sink* the caller passed (``print`` in the CLI, a progress bar in a notebook cell,
+   the Plan/Apply widget's own Output), and raise ``TerraformFailed`` with an explanation on failure.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ PLAN_FILE = "iamlab.tfplan"
 
 def print_sink(line: str) -> None:
     print(line, end="" if line.endswith("\n") else "\n", flush=True)
+
+
+def discard(line: str) -> None:
+    """A sink for commands whose output is read, not shown (show -json, output -json)."""
 
 
 class TerraformFailed(RuntimeError):
@@ -159,7 +163,7 @@ class Driver:
     """The course's Terraform, on the learner's working copy, in the sandbox."""
 
     def __init__(self, sink: Sink = print_sink, directory: Path | None = None):
-        self.sink = sink
+        self.sink = sink  # the default, for calls that name no sink of their own (the CLI prints)
         self.directory = Path(directory) if directory else workspace.ensure()
         self._sandbox: sandbox.SandboxInfo | None = None  # set by prepare() in sandbox mode
 
@@ -198,16 +202,17 @@ class Driver:
         override.write(self.directory, info.endpoint, info.region, info.learner_key_id, info.learner_secret)
         return info
 
-    def terraform(self, command: str = "") -> CourseTerraform:
+    def terraform(self, command: str = "", sink: Sink | None = None) -> CourseTerraform:
         env = self.environment()
         env.update(self.provider_environment(command, env))
-        return CourseTerraform(self.directory, env, self.sink)
+        return CourseTerraform(self.directory, env, sink or self.sink)
 
     def needs_init(self) -> bool:
         return not (self.directory / ".terraform.lock.hcl").exists() or not (self.directory / ".terraform" / "providers").is_dir()
 
     # -- commands ----------------------------------------------------------
-    def _run(self, name: str, call: Callable[[CourseTerraform], tuple], ok_codes=(0,)) -> Result:
+    def _run(self, name: str, call: Callable[[CourseTerraform], tuple], ok_codes=(0,), sink: Sink | None = None) -> Result:
+        """Run one command; its output goes to ``sink``, the caller's (the stream belongs to the call)."""
         with _busy_lock:
             if self.directory in _busy:
                 started = time.strftime("%H:%M:%S", time.localtime(_busy[self.directory]))
@@ -223,19 +228,19 @@ class Driver:
                 raise TerraformFailed(name, None, str(damaged), "") from None
             self.prepare(name)
             if name != "init" and self.needs_init():
-                self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,))
-            return self._call(name, call, ok_codes)
+                self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,), sink)
+            return self._call(name, call, ok_codes, sink)
         finally:
             with _busy_lock:
                 _busy.pop(self.directory, None)
 
-    def _call(self, name: str, call, ok_codes) -> Result:
+    def _call(self, name: str, call, ok_codes, sink: Sink | None = None) -> Result:
         started = time.perf_counter()
         if name == "init":
             with _plugin_cache_lock():  # Terraform's plugin cache is not safe for concurrent inits
-                returncode, out, err = call(self.terraform(name))
+                returncode, out, err = call(self.terraform(name, sink))
         else:
-            returncode, out, err = call(self.terraform(name))
+            returncode, out, err = call(self.terraform(name, sink))
         result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
         _record_timing(result)
         if returncode not in ok_codes:
@@ -262,28 +267,27 @@ class Driver:
         return TerraformFailed(result.command, result.returncode, explanation + "\n\n" + "\n".join(facts),
                                error_blocks(result.stderr or result.stdout), result.stdout)
 
-    def init(self) -> Result:
-        return self._run("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged))
+    def init(self, sink: Sink | None = None) -> Result:
+        return self._run("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), sink=sink)
 
-    def plan(self) -> Result:
+    def plan(self, sink: Sink | None = None) -> Result:
         # -detailed-exitcode: 0 = no changes, 2 = changes; both are success.
-        return self._run("plan", lambda tf: tf.plan(), ok_codes=(0, 2))
+        return self._run("plan", lambda tf: tf.plan(), ok_codes=(0, 2), sink=sink)
 
-    def plan_changes(self) -> tuple[Result, list]:
+    def plan_changes(self, sink: Sink | None = None) -> tuple[Result, list]:
         """Plan, then read the saved plan back as data: what will change, in plain words."""
         from .plan import changes
 
-        result = self._run("plan", lambda tf: tf.plan(out=PLAN_FILE), ok_codes=(0, 2))
-        quiet = Driver(sink=lambda line: None, directory=self.directory)
-        shown = quiet._run("show", lambda tf: tf.cmd("show", PLAN_FILE, json=IsFlagged, no_color=IsFlagged))
+        result = self._run("plan", lambda tf: tf.plan(out=PLAN_FILE), ok_codes=(0, 2), sink=sink)
+        shown = self._run("show", lambda tf: tf.cmd("show", PLAN_FILE, json=IsFlagged, no_color=IsFlagged), sink=discard)
         return result, changes(json.loads(shown.stdout))
 
-    def apply(self) -> Result:
-        return self._run("apply", lambda tf: tf.apply(skip_plan=True))
+    def apply(self, sink: Sink | None = None) -> Result:
+        return self._run("apply", lambda tf: tf.apply(skip_plan=True), sink=sink)
 
-    def destroy(self) -> Result:
+    def destroy(self, sink: Sink | None = None) -> Result:
         # python-terraform's destroy() sends -force, which Terraform 1.x rejects.
-        return self._run("destroy", lambda tf: tf.cmd("destroy", auto_approve=IsFlagged, no_color=IsFlagged, input=False))
+        return self._run("destroy", lambda tf: tf.cmd("destroy", auto_approve=IsFlagged, no_color=IsFlagged, input=False), sink=sink)
 
     def state_outputs(self) -> dict[str, object]:
         """The outputs recorded in the local state file: what ``terraform output`` prints,
@@ -296,6 +300,5 @@ class Driver:
 
     def outputs(self) -> dict[str, object]:
         """Terraform outputs as plain values (``terraform output -json``)."""
-        quiet = Driver(sink=lambda line: None, directory=self.directory)
-        result = quiet._run("output", lambda tf: tf.cmd("output", json=IsFlagged))
+        result = self._run("output", lambda tf: tf.cmd("output", json=IsFlagged), sink=discard)
         return {name: item["value"] for name, item in json.loads(result.stdout or "{}").items()}

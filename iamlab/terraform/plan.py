@@ -26,16 +26,17 @@ class Change:
                 return None
         return doc(self.before), doc(self.after)
 
-    def policy_diff(self) -> str:
-        """A unified diff of the policy document, for IAM policies whose document changes."""
+    def policy_diff(self, old: str = "now", new: str = "after apply") -> str:
+        """A unified diff of the policy document, for IAM policies whose document changes
+        (labelled ``old`` and ``new``: a plan's "now"/"after apply", an apply's "before"/"after")."""
         import difflib
 
         before, after = self.policy_documents()
         if before is None and after is None or before == after:
             return ""
-        old = json.dumps(before, indent=2, sort_keys=True).splitlines() if before else []
-        new = json.dumps(after, indent=2, sort_keys=True).splitlines() if after else ["(known after apply)"]
-        return "\n".join(difflib.unified_diff(old, new, "now", "after apply", lineterm=""))
+        old_lines = json.dumps(before, indent=2, sort_keys=True).splitlines() if before else []
+        new_lines = json.dumps(after, indent=2, sort_keys=True).splitlines() if after else ["(known after apply)"]
+        return "\n".join(difflib.unified_diff(old_lines, new_lines, old, new, lineterm=""))
 
     def sentence(self) -> str:
         verb = {"add": "will be created", "change": "will be changed in place", "replace": "will be replaced (destroyed, then created)",

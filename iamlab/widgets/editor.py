@@ -16,7 +16,7 @@ import ipywidgets as w
 from ..account import policy_document
 from ..editor import checks
 from ..editor import io as policy_io
-from ..editor.model import ALL, PolicyModel, StatementModel, terraform_block
+from ..editor.model import ALL, PolicyModel, StatementModel, normalise, terraform_block
 from ..terraform import policy_file
 from .runner import TerraformRunner, _panel
 from .statement import StatementEditor
@@ -52,6 +52,18 @@ class PolicyEditor(w.VBox):
         super().__init__([self.name, self.statements_box, self.add_button, self.findings, self.previews, importer,
                           self.save_message, self.runner, self.matrix, self.diagram])
         self._rebuild()
+        self.show_account()
+
+    def show_account(self) -> None:
+        """Fill the matrix and the picture from what is applied now (from the first render,
+        not only after an Apply); before the first apply they say why they are empty."""
+        if not self.lab.outputs().get("role_arn"):
+            return
+        try:
+            self.matrix.refresh()
+            self.diagram.refresh()
+        except Exception as error:  # the editor still works; the views say what went wrong
+            self.matrix.note.value = _panel("error", "Could not ask the account", html.escape(f"{type(error).__name__}: {error}"))
 
     # -- editing ----------------------------------------------------------------
     def _rebuild(self) -> None:
@@ -114,8 +126,8 @@ class PolicyEditor(w.VBox):
             return "<i>The account could not be read (is the sandbox running?).</i>"
         if applied is None:
             return f"<i>No policy named {html.escape(self.model.name)} is applied yet: everything here is new.</i>"
-        old = json.dumps(applied, indent=2, sort_keys=True).splitlines()
-        new = json.dumps(self.model.document(), indent=2, sort_keys=True).splitlines()
+        old = json.dumps(normalise(applied), indent=2, sort_keys=True).splitlines()
+        new = json.dumps(normalise(self.model.document()), indent=2, sort_keys=True).splitlines()
         diff = list(difflib.unified_diff(old, new, "applied", "editor", lineterm=""))
         if not diff:
             return "<i>The editor's policy is the one applied.</i>"

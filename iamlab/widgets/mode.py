@@ -36,11 +36,8 @@ class ModeSwitch(w.VBox):
         try:
             self.checked = self._preflight()
         except aws_mode.AwsModeError as error:
-            mode.use(mode.SANDBOX)
-            self.details.value = _panel("error", "Staying in the sandbox", html.escape(str(error)).replace("\n", "<br>"))
-            self.choice.unobserve_all("value")
-            self.choice.value = mode.SANDBOX
-            self.choice.observe(lambda change: self.select(change["new"]), "value")
+            self.choice.value = mode.SANDBOX  # selects the sandbox again (through the same path)...
+            self.details.value = _panel("error", "Staying in the sandbox", html.escape(str(error)).replace("\n", "<br>"))  # ...and says why
             return
         mode.use(mode.AWS)
         record = aws_mode.confirmed_for()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as w
+import traitlets
 
 from ..editor.model import ALL, REPO_PREFIX
 
@@ -10,31 +11,42 @@ MODES = [("All resources (*)", "all"), ("Chosen repositories", "repositories"), 
 
 
 class ResourcePicker(w.VBox):
+    """``value`` is a trait (as in ``ActionPicker``): the mode, the list and the text write
+    it; setting it chooses them; which input shows follows the mode through ``dlink``."""
+
+    value = traitlets.List(traitlets.Unicode())
+
     def __init__(self, repositories: list[str], selected: list[str] = (ALL,), on_change=None):
-        self._on_change = on_change
-        self._quiet = False
         self.mode = w.ToggleButtons(options=MODES, value="all", description="Resource:", style={"button_width": "170px"})
         self.repositories = w.SelectMultiple(options=list(repositories), rows=min(6, max(2, len(repositories))),
                                              description="repositories:")
         self.arns = w.Textarea(placeholder="one ARN per line, e.g. arn:aws:ecr:us-east-1:123456789012:repository/flask_app",
                                layout=w.Layout(width="95%", height="70px"), description="ARNs:")
+        w.dlink((self.mode, "value"), (self.repositories.layout, "display"), lambda m: None if m == "repositories" else "none")
+        w.dlink((self.mode, "value"), (self.arns.layout, "display"), lambda m: None if m == "arns" else "none")
         for widget in (self.mode, self.repositories, self.arns):
-            widget.observe(self._changed, "value")
+            widget.observe(self._read, "value")
         super().__init__([self.mode, self.repositories, self.arns])
+        self.observe(self._write, "value")
         self.value = list(selected)
+        if on_change is not None:
+            self.observe(lambda change: on_change(), "value")
 
-    @property
-    def value(self) -> list[str]:
+    def _chosen(self) -> list[str]:
         if self.mode.value == "all":
             return [ALL]
         if self.mode.value == "repositories":
             return [f"{REPO_PREFIX}{name}" for name in self.repositories.value]
         return [line.strip() for line in self.arns.value.splitlines() if line.strip()]
 
-    @value.setter
-    def value(self, resources: list[str]) -> None:
-        self._quiet = True
-        try:
+    def _read(self, change=None) -> None:
+        self.value = self._chosen()
+
+    def _write(self, change) -> None:
+        resources = change["new"]
+        if resources == self._chosen():
+            return
+        with self.hold_trait_notifications():
             names = [r[len(REPO_PREFIX):] for r in resources if r.startswith(REPO_PREFIX)]
             if resources == [ALL]:
                 self.mode.value = "all"
@@ -43,17 +55,5 @@ class ResourcePicker(w.VBox):
                 self.repositories.value = tuple(names)
                 self.mode.value = "repositories"
             else:
-                self.arns.value = "\n".join(r for r in resources)
+                self.arns.value = "\n".join(resources)
                 self.mode.value = "arns"
-            self._show()
-        finally:
-            self._quiet = False
-
-    def _show(self) -> None:
-        self.repositories.layout.display = None if self.mode.value == "repositories" else "none"
-        self.arns.layout.display = None if self.mode.value == "arns" else "none"
-
-    def _changed(self, change=None) -> None:
-        self._show()
-        if not self._quiet and self._on_change:
-            self._on_change()

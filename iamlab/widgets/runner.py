@@ -9,6 +9,7 @@ import time
 import ipywidgets as w
 
 from ..terraform import TerraformBusy, TerraformFailed
+from ..reports import PlanReport, policy_changes, state_policies
 from ..terraform.plan import summary
 
 
@@ -16,8 +17,10 @@ class TerraformRunner(w.VBox):
     """Runs Terraform off the kernel's main thread, so widgets stay responsive.
 
     While a command runs both buttons are disabled; a second click does nothing
-    (the driver refuses a concurrent run as well). The output streams into an
-    Output widget; the result ends in a success or an error panel.
+    (the driver refuses a concurrent run as well). The output streams into this
+    runner's own Output widget, passed to the driver with each call (never set on
+    the driver, so ``lab.apply()`` in a cell keeps its own output); the result ends
+    in a success or an error panel.
     """
 
     def __init__(self, driver, before_run=None, after_apply=None):
@@ -68,23 +71,26 @@ class TerraformRunner(w.VBox):
         started = self._clicked  # timings count from the click: checks and writing included
         ticker = threading.Thread(target=self._tick, args=(started,), daemon=True)
         ticker.start()
-        self.driver.sink = self._sink
         self.last_error = None
         try:
             if command == "plan":
-                result, changes = self.driver.plan_changes()
-                words = "".join(f"<li>{html.escape(c.sentence())}" + (f"<pre class=\"iamlab-diff\">{html.escape(c.policy_diff())}</pre>"
-                                                                        if c.policy_diff() else "") + "</li>" for c in changes)
+                result, changes = self.driver.plan_changes(sink=self._sink)
+                words = PlanReport(changes, result).items_html()
                 self.status.value = _panel("info", f"Plan: {summary(changes)}", f"<ul>{words}</ul>" if words else "")
                 self.last_result = (result, changes)
             else:
-                result = self.driver.apply()
+                directory = getattr(self.driver, "directory", None)
+                before = state_policies(directory) if directory else {}
+                result = self.driver.apply(sink=self._sink)
                 self.last_result = result
+                diffs = "".join(f"<p>The policy document of <code>{html.escape(c.address)}</code>:</p>"
+                                f'<pre class="iamlab-diff">{html.escape(c.policy_diff("before the apply", "after"))}</pre>'
+                                for c in policy_changes(before, state_policies(directory) if directory else {}) if c.policy_diff())
                 seconds = time.perf_counter() - started
                 self.timings = {"terraform": result.seconds, "before_terraform": seconds - result.seconds}
                 counts = result.summary
                 self.status.value = _panel("success", "Applied", f"{counts.get('add', 0)} added, {counts.get('change', 0)} changed, "
-                                                                 f"{counts.get('destroy', 0)} destroyed in {seconds:.0f} s. Terraform's state is saved.")
+                                                                 f"{counts.get('destroy', 0)} destroyed in {seconds:.0f} s. Terraform's state is saved." + diffs)
                 if self.after_apply is not None:
                     after_started = time.perf_counter()
                     self.after_apply()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..diagram import render
+from ..diagram import Diagram
 from ..matrix import AccessMatrix
 from ..picture import from_account
 
@@ -20,10 +20,11 @@ class MatrixView(w.VBox):
         super().__init__([w.HTML("<h4>What can the instance do?</h4>"), self.table, self.note])
 
     def refresh(self) -> AccessMatrix:
-        self.matrix = self.lab.refresh_matrix(self.matrix)
+        """Ask again (the session's matrix, shared with ``lab.access()``)."""
+        self.matrix = self.lab.refresh_access()
         self.table.value = self.matrix.to_html()
         moved = self.matrix.changed()
-        self.note.value = (f"<p>Changed by the last apply: {', '.join(moved)}.</p>" if moved else "")
+        self.note.value = (f"<p>Changed since the last time you asked: {', '.join(moved)}.</p>" if moved else "")
         return self.matrix
 
 
@@ -36,7 +37,6 @@ class DiagramView(w.VBox):
         super().__init__([w.HTML("<h4>The picture</h4>"), self.image])
 
     def refresh(self) -> str:
-        picture = from_account(self.lab, self.lab.outputs())
-        svg = render(picture).pipe(format="svg", encoding="utf-8")
+        svg = Diagram(from_account(self.lab, self.lab.outputs())).svg()
         self.image.value = f'<div class="iamlab-diagram" role="img" aria-label="diagram of the instance, its role and policies">{svg[svg.find("<svg"):]}</div>'
         return svg
