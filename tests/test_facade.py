@@ -146,7 +146,7 @@ def test_editor_is_filled_from_the_first_render_and_shows_no_false_change_after_
         assert again.matrix.before is not None and again["login"] == "allowed" and not again.disagreements
 
         # Lesson 04's step 2: the login scoped to a repository, the managed policy detached.
-        from iamlab.editor.model import PolicyModel, StatementModel
+        from iamlab.editor.model import StatementModel
 
         editor.model.statements = [StatementModel("Allow", ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                                                   ["repository:flask_app"])]
