@@ -120,13 +120,12 @@ class Lab:
         when it already reaches that start; otherwise what changes, and where your version goes, is said
         before anything changes. Terraform's progress is shown; the result renders itself."""
         from .course import stages
-        from .terraform.driver import print_sink
 
         def announce(plan):
             if plan.changes or plan.apply:
                 show_markdown(plan.announcement())
 
-        return stages.goto(self, lesson, apply, announce=announce, progress=print_sink)
+        return stages.goto(self, lesson, apply, announce=announce)
 
     # -- your files -----------------------------------------------------------
     def show(self, address: str) -> Source:

@@ -130,7 +130,7 @@ def check(name: str, answer=None, lab: Lab | None = None) -> CheckResult:
             answer = item.answer
             notes.append("Solutions mode: the reference answer was filled in.")
         elif item.reference is not None and not evaluate(name, answer, lab).passed:
-            apply_reference(name, lab or current(), quiet=True)
+            apply_reference(name, lab or current())
             notes.append("Solutions mode: the reference solution was written and applied.")
     result = evaluate(name, answer, lab)
     result.notes = notes
@@ -183,7 +183,7 @@ def solution(name: str, apply: bool = False, lab: Lab | None = None) -> Solution
     return view
 
 
-def apply_reference(name: str, lab: Lab, quiet: bool = False) -> list[str]:
+def apply_reference(name: str, lab: Lab) -> list[str]:
     """Write the reference's files, make its hand edits, then apply (or destroy). Returns what was done."""
     from .magic import write_cell
 
@@ -198,13 +198,7 @@ def apply_reference(name: str, lab: Lab, quiet: bool = False) -> list[str]:
         edit = edits.comment_out(lab.directory, address)
         if edit.changed:
             done.append(f"commented out {address} in {edit.file.name} (a copy is in {edit.backup})")
-    sink = lab.terraform.sink
-    if quiet:
-        lab.terraform.sink = lambda line: None
-    try:
-        result = lab.destroy() if reference.destroy else lab.apply()
-    finally:
-        lab.terraform.sink = sink
+    result = lab.destroy() if reference.destroy else lab.apply()  # a progress line of its own, no log
     done.append(("destroyed: " if reference.destroy else "applied: ")
                 + (", ".join(f"{n} {k}" for k, n in result.summary.items() if n) or "no changes"))
     return done

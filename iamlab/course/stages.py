@@ -11,7 +11,7 @@ learner's ``custom_policy.tf`` (written in 03, scoped in 04). ``goto(lesson)``:
 2. if it already reaches the start, changes no file; otherwise makes a plan that
    says what will change and where each replaced file goes (``backups/``),
    *before* changing anything;
-3. carries the plan out, then applies, passing Terraform's progress on.
+3. carries the plan out, then applies (with the apply's own progress line).
 
 The stages that need a custom policy start from the references' learner files
 (``references``), the same files ``solution(name, apply=True)`` writes.
@@ -286,21 +286,9 @@ def carry_out(goto_plan: GotoPlan, directory: Path | None = None) -> GotoPlan:
     return goto_plan
 
 
-PROGRESS = re.compile(r"^(?:\S+: (?:Creating|Modifying|Destroying|Reading|Still|Creation complete|Modifications complete|"
-                      r"Destruction complete|Read complete)|Apply complete!|No changes\.)")
-
-
-def progress_lines(sink: Callable[[str], None]) -> Callable[[str], None]:
-    """A Terraform sink passing on only the lines that show progress (resource by resource)."""
-    def forward(line: str) -> None:
-        if PROGRESS.match(line.strip()):
-            sink(line)
-    return forward
-
-
-def goto(lab, lesson: str, apply: bool | None = None, announce: Callable[[GotoPlan], None] | None = None,
-         progress: Callable[[str], None] | None = None) -> GotoPlan:
-    """Plan, announce the plan (before any change), carry it out, apply with progress. Returns the plan, done."""
+def goto(lab, lesson: str, apply: bool | None = None, announce: Callable[[GotoPlan], None] | None = None) -> GotoPlan:
+    """Plan, announce the plan (before any change), carry it out, then apply (``lab.apply`` shows its own
+    progress line, and Terraform's output stays with that call). Returns the plan, done."""
     goto_plan = plan(lesson, lab.directory)
     if apply is not None:
         goto_plan.apply = apply
@@ -308,12 +296,7 @@ def goto(lab, lesson: str, apply: bool | None = None, announce: Callable[[GotoPl
         announce(goto_plan)
     carry_out(goto_plan, lab.directory)
     if goto_plan.apply:
-        sink = lab.terraform.sink
-        lab.terraform.sink = progress_lines(progress) if progress else (lambda line: None)
-        try:
-            result = lab.terraform.apply()
-        finally:
-            lab.terraform.sink = sink
+        result = lab.apply()
         counts = ", ".join(f"{n} {k}" for k, n in result.summary.items() if n)
         goto_plan.applied = f"applied: {counts}" if counts else "applied: the account already matched"
     return goto_plan
