@@ -233,3 +233,12 @@ def test_namespaced_repositories_push_and_pull_under_their_own_name(world, tmp_p
     assert world.ecr.list_images(repositoryName="flask_app")["imageIds"] != world.ecr.list_images(repositoryName="team/app")["imageIds"]
     refused = push(instance_id, folder, "flask_app", "team")
     assert refused.returncode != 0 and "403" in refused.stderr
+
+
+def test_an_oversized_manifest_is_refused_before_it_is_read(world, pusher):
+    host, password = registry_login(pusher)
+    request = urllib.request.Request(f"http://{host}/v2/flask_app/manifests/huge", method="PUT", data=b"{" + b" " * (5 * 1024 * 1024) + b"}",
+                                     headers={"Authorization": "Basic " + base64.b64encode(f"AWS:{password}".encode()).decode()})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request)
+    assert error.value.code == 413 and json.loads(error.value.read())["errors"][0]["code"] == "SIZE_INVALID"

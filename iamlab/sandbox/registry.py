@@ -48,6 +48,7 @@ from .identity import credentials_expiry, principal_for_access_key
 from .images import BlobStore, digest_of
 
 TOKEN_LIFETIME = 12 * 3600  # as ECR's
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # ECR's limit for an image manifest
 API_VERSION = {"Docker-Distribution-API-Version": "registry/2.0"}
 _PATH = re.compile(r"^/v2/(?P<name>.+)/(?P<kind>manifests|blobs)/(?P<reference>[^/]+)$")  # pulls
 
@@ -289,7 +290,7 @@ class Registry:
         return self._finish(repository, upload_id, digest)
 
     def _receive(self, repository: str, upload_id: str, request: Request) -> None:
-        data = request.get_data(cache=False)
+        data = _body(request, ecr_uploads.MAX_UPLOAD_BYTES)
         if data:
             self._call(self.uploads.append, repository, upload_id, data)
 
@@ -310,7 +311,7 @@ class Registry:
             raise RegistryError(400, invalid, error.message) from None
 
     def _put_manifest(self, request: Request, repository: str, reference: str) -> Response:
-        body = request.get_data(cache=False)
+        body = _body(request, MAX_MANIFEST_BYTES)
         try:
             manifest = json.loads(body)
         except ValueError:
@@ -330,6 +331,16 @@ class Registry:
         ecr_uploads.put_image(self.region, repository, body.decode(), media_type, tag)
         return Response(b"", status=201, headers={**API_VERSION, "Location": f"/v2/{repository}/manifests/{digest}",
                                                    "Docker-Content-Digest": digest, "Content-Length": "0"})
+
+
+def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes before it is all in memory."""
+    if request.content_length is not None and request.content_length > limit:
+        raise RegistryError(413, "SIZE_INVALID", f"The request body is larger than the sandbox accepts ({limit} bytes).")
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise RegistryError(413, "SIZE_INVALID", f"The request body is larger than the sandbox accepts ({limit} bytes).")
+    return data
 
 
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
