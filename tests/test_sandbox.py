@@ -18,6 +18,9 @@ from iamlab.sandbox.state import StateFile
 
 from .conftest import run_cli
 
+# A valid trust policy: the sandbox refuses malformed ones as IAM does ("{}" has no Statement).
+EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
 
 def test_start_is_idempotent_and_binds_loopback_only(course_home):
     first = sandbox.start()
@@ -52,7 +55,7 @@ def test_aws_managed_policy_has_its_real_document(course_home):
 def test_reset_gives_a_fresh_seeded_account(course_home):
     info = sandbox.start()
     iam = sandbox.session(info).client("iam")
-    iam.create_role(RoleName="leftover", AssumeRolePolicyDocument="{}")
+    iam.create_role(RoleName="leftover", AssumeRolePolicyDocument=EC2_TRUST)
     sandbox.reset()
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
     assert len(sandbox.session(info).client("ecr").describe_repositories()["repositories"]) == 2
@@ -163,7 +166,7 @@ def test_two_homes_get_two_isolated_sandboxes(tmp_path, monkeypatch):
     try:
         alice, bob = infos
         assert alice.port != bob.port
-        sandbox.session(alice).client("iam").create_role(RoleName="alices-role", AssumeRolePolicyDocument="{}")
+        sandbox.session(alice).client("iam").create_role(RoleName="alices-role", AssumeRolePolicyDocument=EC2_TRUST)
         assert sandbox.session(bob).client("iam").list_roles()["Roles"] == []
     finally:
         for name in ("alice", "bob"):
