@@ -23,7 +23,7 @@ from pathlib import Path
 from . import mode, paths, sandbox
 from .sandbox import settings as sandbox_settings
 from .progress import TerraformProgress
-from .reports import ApplyReport, GotoReport, JsonDocument, Note, PlanReport, Snippet, Source, Table, policy_changes, state_policies
+from .reports import ApplyReport, JsonDocument, Note, PlanReport, Snippet, Source, Table, policy_changes, state_policies
 from .terraform import Driver, edits, workspace
 from .terraform import config as tfconfig
 from .terraform.driver import discard

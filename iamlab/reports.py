@@ -175,29 +175,6 @@ class ApplyReport(Rendered):
         return "\n".join(lines)
 
 
-@dataclass(repr=False)
-class GotoReport(Rendered):
-    """What ``goto`` changed to reach a lesson's start (and the apply it ran, if any)."""
-
-    lesson: str
-    done: list[str]
-    applied: ApplyReport | None = None
-
-    def __iter__(self):
-        return iter(self.done)
-
-    @property
-    def message(self) -> str:
-        return "; ".join(self.done) if self.done else "nothing to change"
-
-    def _repr_html_(self) -> str:
-        applied = self.applied._repr_html_() if self.applied is not None and self.applied.changed else ""
-        return f'<div class="iamlab-goto"><p><b>Ready for lesson {html.escape(self.lesson)}:</b> {html.escape(self.message)}.</p>{applied}</div>'
-
-    def __str__(self) -> str:
-        return f"Ready for lesson {self.lesson}: {self.message}."
-
-
 # -- your files -------------------------------------------------------------------------
 @dataclass(repr=False)
 class Snippet(Rendered):

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from botocore.exceptions import ClientError
 
 from iamlab import sandbox
 from iamlab.pull import registry_login

@@ -12,7 +12,7 @@ from iamlab.diagram import AccessPicture, Diagram, PolicyNode
 from iamlab.editor.model import PolicyModel, StatementModel, normalise
 from iamlab.matrix import AccessMatrix, Cell, Check, InstanceProbe, SimulatorProbe
 from iamlab.pull import PullReport, Step
-from iamlab.reports import (ApplyReport, GotoReport, InstanceRun, JsonDocument, PlanReport, Table, policy_changes,
+from iamlab.reports import (ApplyReport, InstanceRun, JsonDocument, PlanReport, Table, policy_changes,
                             state_policies)
 from iamlab.terraform.driver import Result
 from iamlab.terraform.plan import Change
@@ -72,13 +72,6 @@ def test_plan_report_is_the_list_of_changes_and_shows_diffs():
     assert "iamlab-diff" in page and "<details" in page
     assert "Plan: 1 to change." in str(report) and "repository/flask_app" in str(report)
     assert "No changes" in str(PlanReport([], None))
-
-
-def test_goto_report_says_what_changed():
-    report = GotoReport("04", ["wrote ecr_custom_read_only into iamlab_policy.tf.json"])
-    assert str(report) == "Ready for lesson 04: wrote ecr_custom_read_only into iamlab_policy.tf.json."
-    assert list(report) == ["wrote ecr_custom_read_only into iamlab_policy.tf.json"]
-    assert "nothing to change" in GotoReport("01", [])._repr_html_()
 
 
 def test_tables_stay_lists_of_rows():

@@ -7,7 +7,6 @@ The sandbox runs in this test's process (a real HTTP server on loopback, the sam
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import socket

@@ -197,7 +197,7 @@ def write_cell(file_name: str, text: str, exercise: str | None = None, validate:
         return TfCellResult(file_name, True, message + ".", diff, notes)
     valid, explanation, error = _validate(directory)
     if not valid:
-        return TfCellResult(file_name, True, message + f", but terraform validate does not accept the configuration yet: "
+        return TfCellResult(file_name, True, message + ", but terraform validate does not accept the configuration yet: "
                             + explanation.splitlines()[0], diff, notes + explanation.splitlines()[1:], error, valid=False)
     return TfCellResult(file_name, True, message + "; terraform validate accepts it. Apply when ready: lab.apply()",
                         diff, notes, valid=True)

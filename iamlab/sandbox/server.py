@@ -114,6 +114,7 @@ class SandboxApp:
             moto_ext.reset_all()
             self.credentials.forget()
             self.tokens.forget()
+            self.registry.forget()  # uploads in progress belong to the old account
             self.enforcer.activity.clear()
             self.learner.create(self.region)
             moto_ext.ec2(self.region)  # build EC2 (AMIs, instance types) now, not inside a learner's request

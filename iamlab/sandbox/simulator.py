@@ -17,8 +17,9 @@ from werkzeug.wrappers import Response
 
 from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, evaluate, parse
 from ..policy.conditions import ConditionError
-from . import moto_ext, settings
+from . import settings
 from .enforcement import AwsCall
+from .policies import role_policies
 
 NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
 OPERATIONS = ("SimulatePrincipalPolicy", "SimulateCustomPolicy")
@@ -55,20 +56,14 @@ def _principal_for(arn: str | None) -> Principal:
 
 
 def _identity_policies(source_arn: str) -> list[Policy]:
+    """The role's policies, read exactly as enforcement reads them (``policies.role_policies``)."""
     if ":role/" not in source_arn:
         raise SimulationError("InvalidInput", f"The sandbox simulates roles only; {source_arn} is not a role ARN.")
-    role = moto_ext.role(source_arn.rsplit("/", 1)[-1])
-    if role is None:
-        raise SimulationError("NoSuchEntity", f"The role with name {source_arn.rsplit('/', 1)[-1]} cannot be found.", 404)
-    found = [(doc, name, "role") for name, doc in role.inline_policies.items()]
-    found += [(doc, arn, "aws-managed" if aws else "user-managed") for arn, doc, aws in role.managed_policies]
-    policies = []
-    for document, source_id, source_type in found:
-        try:
-            policies.append(parse(document, source_id, source_type))
-        except PolicyError:
-            continue  # as enforcement does: a stored policy the engine cannot read grants nothing
-    return policies
+    role_name = source_arn.rsplit("/", 1)[-1]
+    found = role_policies(role_name)  # a stored policy the engine cannot read grants nothing, as in enforcement
+    if found is None:
+        raise SimulationError("NoSuchEntity", f"The role with name {role_name} cannot be found.", 404)
+    return found
 
 
 def _input_policies(params: dict) -> list[Policy]:
