@@ -63,7 +63,7 @@ MISTAKE_NAMED: dict[str, str] = {
     "04-reference": "pasted-arn",
     "04-detach": "AmazonEC2ContainerRegistryReadOnly is still attached",
     "04-scope": "login-scoped",
-    "06-deny": "ecr:InitiateLayerUpload",
+    "06-deny": "not explicitly denied",
     "06-repository-policy": "Principal",
 }
 
