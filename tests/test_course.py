@@ -36,14 +36,15 @@ def test_answer_checks_pass_on_the_solution_and_fail_on_wrong_answers(lab):
     partial = checks.evaluate("02-browse", ["ecr:DescribeRepositories", "ecr:BatchGetImage"], lab)
     assert not partial.passed
     text = str(partial)
-    assert "missing: ecr:DescribeImageScanFindings" in text and "ecr:batchgetimage is needed to pull" in text
+    assert "7 more to find" in text and "ecr:BatchGetImage: a pull needs it" in text
+    assert "ecr:DescribeImageScanFindings" not in text  # what is missing is counted, never listed
     assert not checks.evaluate("02-browse", checks.EXERCISES["02-browse"].answer + ["ecr:PutImage"], lab).passed
 
 
 def test_03_custom_policy_fails_before_and_passes_at_the_next_lesson(lab):
     lab.goto("03")
     before = checks.evaluate("03-custom-policy", lab=lab)
-    assert not before.passed and "no policy named ecr_custom_read_only" in str(before)
+    assert not before.passed and "not written yet: fill in the %%tf cell" in str(before)
     lab.goto("04")
     assert attached(lab) == {"AmazonEC2ContainerRegistryReadOnly", "ecr_custom_read_only"}
     assert checks.evaluate("03-custom-policy", lab=lab).passed
@@ -62,7 +63,7 @@ def test_04_scope_flags_a_pasted_arn(lab):
     pasted.write_text('locals {\n  flask = "arn:aws:ecr:us-east-1:123456789012:repository/flask_app"\n}\n')
     try:
         result = checks.evaluate("04-scope", lab=lab)
-        assert not result.passed and "typed into pasted.tf" in str(result)
+        assert not result.passed and {m.name for m in result.mistakes} == {"pasted-arn"} and "pasted.tf, line 2" in str(result)
     finally:
         pasted.unlink()
 
@@ -73,9 +74,10 @@ def test_lesson_05_start_passes_04_and_the_solution_changes_nothing(lab):
     assert not edits.is_active(lab.directory, stages.MANAGED_ATTACHMENT)
     assert checks.evaluate("04-scope", lab=lab).passed
     files = {p.name: p.read_text() for p in lab.directory.glob("*.tf*") if p.suffix in (".tf", ".json")}
-    checks.solution("04-scope", lab)
+    checks.solution("04-scope", lab=lab)
     assert {p.name: p.read_text() for p in lab.directory.glob("*.tf*") if p.suffix in (".tf", ".json")} == files
-    assert lab.goto("05").done == []  # idempotent: nothing to do the second time
+    again = lab.goto("05")
+    assert again.keeps_everything and again.done == []  # idempotent: nothing to do the second time
 
 
 def test_05_predict(lab):
@@ -87,13 +89,13 @@ def test_05_predict(lab):
 def test_06_deny_fails_then_the_solution_passes(lab):
     lab.goto("06")
     assert not checks.evaluate("06-deny", lab=lab).passed
-    checks.solution("06-deny", lab)
+    checks.solution("06-deny", apply=True, lab=lab)
     assert checks.evaluate("06-deny", lab=lab).passed
 
 
 def test_07_clean_fails_before_destroy_and_passes_after(lab):
-    lab.goto("07")  # resets the working copy (the deny file is backed up) and applies lesson 05's state
-    assert not (lab.directory / "deny_push.tf").exists()
+    lab.goto("07")  # keeps the learner's 06 files: 07 destroys whatever there is
+    assert (lab.directory / "deny_push.tf").exists()
     result = checks.evaluate("07-clean", lab=lab)
     assert not result.passed and "IAM role ec2-ecr-role" in str(result)
     lab.destroy()
@@ -109,3 +111,73 @@ def test_any_lesson_starts_from_a_fresh_sandbox(lab, lesson):
     assert policy_file.path(lab.directory).exists() == (stage.policy is not None)
     assert attached(lab) == ({"AmazonEC2ContainerRegistryReadOnly"} if stage.managed_attached else set()) | {"ecr_custom_read_only"}
     assert lab.access()["pull:flask_app"] == "allowed"
+
+
+# -- the learner's paths, with real Terraform ------------------------------------------------
+def write(lab, name, text):
+    from iamlab.course import magic
+
+    result = magic.write_cell(name, text, directory=lab.directory)
+    assert result.written and result.valid, str(result)
+    return result
+
+
+def test_the_learner_writes_03_and_04_step_by_step(lab):
+    from iamlab.course import references
+
+    lab.goto("03")
+    write(lab, "custom_policy.tf", references.REFERENCES["03-custom-policy"].files["custom_policy.tf"])
+    lab.apply()
+    assert checks.evaluate("03-custom-policy", lab=lab).passed
+    assert lab.goto("04").keeps_everything  # the learner's own 03 answer is 04's start
+    write(lab, "custom_policy.tf", references.REFERENCES["04-reference"].files["custom_policy.tf"])
+    lab.apply()
+    assert checks.evaluate("04-reference", lab=lab).passed
+    step2 = checks.evaluate("04-scope", lab=lab)
+    assert {m.name for m in step2.mistakes} == {"login-scoped", "managed-attached"}
+    edits.comment_out(lab.directory, stages.MANAGED_ATTACHMENT)  # the hand edit, as JupyterLab's editor would save it
+    lab.apply()
+    assert checks.evaluate("04-detach", lab=lab).passed
+    assert {m.name for m in checks.evaluate("04-scope", lab=lab).mistakes} == {"login-scoped"}
+    assert lab.access()["login"] != "allowed"
+    write(lab, "custom_policy.tf", references.REFERENCES["04-scope"].files["custom_policy.tf"])
+    lab.apply()
+    assert checks.evaluate("04-scope", lab=lab).passed
+
+
+def test_an_aws_iam_policy_document_with_the_same_effect_passes(lab):
+    lab.goto("05")
+    write(lab, "custom_policy.tf", '''data "aws_iam_policy_document" "pull" {
+  statement {
+    sid       = "Login"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "Pull"
+    actions   = ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability"]
+    resources = [data.aws_ecr_repository.pull.arn]
+  }
+}
+
+resource "aws_iam_policy" "ecr_custom_read_only" {
+  name   = "ecr_custom_read_only"
+  policy = data.aws_iam_policy_document.pull.json
+}
+
+resource "aws_iam_role_policy_attachment" "ecr_custom_read_only" {
+  role       = aws_iam_role.ec2_ecr_role.name
+  policy_arn = aws_iam_policy.ecr_custom_read_only.arn
+}
+''')
+    lab.apply()
+    assert checks.evaluate("04-scope", lab=lab).passed
+    assert lab.goto("05").keeps_everything  # kept: the course cannot read it offline, and it is the learner's
+
+
+def test_a_stuck_learner_catches_up_in_one_line(lab):
+    lab.goto("03")
+    assert not checks.evaluate("04-scope", lab=lab).passed
+    view = checks.solution("04-scope", apply=True, lab=lab)
+    assert view.applied and any(d.startswith("applied") for d in view.done)
+    assert checks.evaluate("04-scope", lab=lab).passed

@@ -85,6 +85,12 @@ def test_solutions_mode_writes_the_exercises_reference_instead_of_the_scaffold(w
     assert (working_copy / "custom_policy.tf").read_text() == references.REFERENCES["04-scope"].files["custom_policy.tf"]
 
 
+def test_solutions_mode_finds_the_exercise_named_in_the_scaffold(working_copy, monkeypatch):
+    monkeypatch.setenv("IAMLAB_SOLUTIONS", "1")
+    result = magic.tf("custom_policy.tf --no-validate", "# exercise 04-reference\n" + SCAFFOLD)
+    assert result.written and "04-reference" in result.notes[0]
+
+
 def test_the_editor_and_the_cell_end_in_the_same_file(working_copy):
     # the editor first, then a cell: the cell replaces the editor's file, nothing declared twice
     policy_io.write(working_copy, seed_policy())

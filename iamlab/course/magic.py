@@ -18,6 +18,11 @@ explained in the learner's terms:
 Then ``terraform validate`` runs through the course's Terraform driver (its CLI
 config, the sandbox), and the cell shows the diff against what was there. Nothing
 is applied: ``lab.apply()`` does that.
+
+Which exercise a cell belongs to matters only in solutions mode (which reference to
+write): ``%%tf custom_policy.tf --exercise 04-scope``, or the exercise's name anywhere
+in the cell (a scaffold's comment ``# exercise 04-scope``); otherwise the first
+exercise that writes the file.
 """
 
 from __future__ import annotations
@@ -157,7 +162,8 @@ def write_cell(file_name: str, text: str, exercise: str | None = None, validate:
     notes = []
     holes = [n for n, line in enumerate(text.splitlines(), 1) if TODO.search(line)]
     if holes:
-        reference = references.for_file(file_name, exercise) if solutions_mode.enabled() else None
+        named = exercise or next((name for name in references.REFERENCES if re.search(rf"\b{re.escape(name)}\b", text)), None)
+        reference = references.for_file(file_name, named) if solutions_mode.enabled() else None
         if reference is None:
             where = ", ".join(str(n) for n in holes)
             return TfCellResult(file_name, False,
