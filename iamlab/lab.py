@@ -1,13 +1,15 @@
 """What a notebook needs, one line per step.
 
     import iamlab
-    lab = iamlab.start()          # the sandbox, your working copy, ready
+    lab = iamlab.start()          # the sandbox, your working copy, ready (``lab`` says where)
     lab.show("aws_iam_role.ec2_ecr_role")
-    lab.apply()                   # real `terraform apply`, streamed
+    lab.apply()                   # real `terraform apply`: progress, then what changed
     iam = lab.client("iam")       # boto3 against the sandbox, as you
     lab.access()                  # what can the instance do? (real calls as the instance)
 
-The teaching lives in the notebooks' Markdown; this module only does the work.
+Each call returns a result that renders itself (``reports``, ``access``, ``diagram``,
+``pull``); none prints, so a cell shows its result once and needs no ``;``. The teaching
+lives in the notebooks' Markdown; this module only does the work.
 """
 
 from __future__ import annotations

@@ -144,3 +144,20 @@ def test_editor_is_filled_from_the_first_render_and_shows_no_false_change_after_
 
         again = lab.access()
         assert again.matrix.before is not None and again["login"] == "allowed" and not again.disagreements
+
+        # Lesson 04's step 2: the login scoped to a repository, the managed policy detached.
+        from iamlab.editor.model import StatementModel
+
+        editor.model.statements = [StatementModel("Allow", ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                                                  ["repository:flask_app"])]
+        assert editor.save() is None
+        lab.comment_out("aws_iam_role_policy_attachment.ecr_read_only")
+        lab.apply()
+        scoped = lab.access()
+        assert scoped["login"] == scoped["pull:flask_app"] == "denied" and "pull:flask_app" in scoped.changed
+        assert "is not authorized to perform: ecr:GetAuthorizationToken" in scoped.login_error  # the instance's own words
+        [pull] = [c for c in scoped.matrix.checks if c.key == "pull:flask_app"]
+        assert scoped.matrix.decided_by(pull).startswith("log in refused (ecr:GetAuthorizationToken)")
+        assert not scoped.disagreements  # the simulator, asked step by step, agrees with the real calls
+        refused = lab.pull("flask_app")
+        assert refused.login_error == scoped.login_error and "AWS answered" in refused._repr_markdown_()

@@ -254,3 +254,13 @@ def test_the_pull_report_shows_the_refused_logins_own_words():
     manifest = PullReport("reports_app", "latest", [Step("log in", "ecr:GetAuthorizationToken", True, "ok"),
                                                     Step("manifest", "ecr:BatchGetImage", False, "HTTP 403: denied")])
     assert manifest.login_error is None and "stopped at **manifest**" in manifest._repr_markdown_()
+
+
+def test_progress_keeps_every_line_and_counts_finished_resources():
+    from iamlab.progress import TerraformProgress
+
+    with TerraformProgress("apply") as progress:
+        for line in ["\x1b[1maws_instance.ec2_instance: Creating...\x1b[0m\n", "aws_instance.ec2_instance: Still creating... [10s elapsed]\n",
+                     "aws_instance.ec2_instance: Creation complete after 12s [id=i-1]\n", "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"]:
+            progress(line)
+    assert progress.done == 1 and len(progress.lines) == 4 and "\x1b" not in progress.text()
