@@ -69,9 +69,10 @@ def run_path(path: str, numbers: list[str] | None) -> dict:
 def main(argv: list[str]) -> None:
     paths = [a for a in argv if a in PATHS] or list(PATHS)
     numbers = [a for a in argv if a not in PATHS] or None
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for path in paths:
-        results[path] = run_path(path, numbers)
+        measured = run_path(path, numbers)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # another path may have written meanwhile
+        results[path] = measured
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
