@@ -111,3 +111,11 @@ def test_terraform_exercises_ship_as_scaffolds():
     for name in ("03-custom-policy", "04-reference", "04-scope", "06-deny", "06-repository-policy"):
         assert tagged[name].startswith("%%tf ") and "TODO" in tagged[name], name
     assert "policy_arn = TODO" in tagged["03-custom-policy"]  # the learner writes the .arn reference
+
+
+def test_a_hidden_test_cell_shows_a_comment_when_collapsed():
+    """JupyterLab shows a hidden cell's first line: let it be a sentence for the learner, not an assert."""
+    for lesson in LESSONS:
+        for cell in notebook(lesson).cells:
+            if "test-only" in cell.metadata.get("tags", []):
+                assert cell.source.startswith("# "), f"{lesson.notebook}: {cell.source[:60]}"
