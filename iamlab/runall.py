@@ -1,12 +1,14 @@
 """`python -m iamlab run-all`: every notebook in order, on a fresh sandbox, with a summary.
 
 For instructors before a class (does everything work on this machine?) and for the
-course's own benchmark. Each notebook runs top to bottom in its own kernel, as a
-learner would run it; a failing notebook is reported and the run goes on.
+course's own benchmark. Each notebook runs top to bottom in its own kernel, in solutions
+mode (every exercise gets its reference, and the hidden test cells check every claim);
+a failing notebook is reported and the run goes on.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +41,7 @@ def run_notebook(path: Path, timeout: int = 900) -> NotebookRun:
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     started = time.perf_counter()
     try:
-        client.execute()
+        client.execute(env=dict(os.environ, IAMLAB_SOLUTIONS="1"))  # the kernel's environment only
         return NotebookRun(path.stem, True, time.perf_counter() - started)
     except CellExecutionError as error:
         lines = [line for line in str(error).splitlines() if line.strip()]

@@ -61,9 +61,9 @@ MISTAKES: dict[str, dict[str, str]] = {
 MISTAKE_NAMED: dict[str, str] = {
     "03-custom-policy": "pasted-arn",
     "04-reference": "pasted-arn",
-    "04-detach": "managed-attached",
+    "04-detach": "AmazonEC2ContainerRegistryReadOnly is still attached",
     "04-scope": "login-scoped",
-    "06-deny": "ecr:InitiateLayerUpload",
+    "06-deny": "not explicitly denied",
     "06-repository-policy": "Principal",
 }
 

@@ -79,3 +79,43 @@ def test_lookup_by_number_stage_or_name():
     assert manifest.lesson("playground").number == "90"
     with pytest.raises(KeyError):
         manifest.lesson("42")
+
+
+@pytest.mark.parametrize("lesson", [l for l in SEQUENCE if l.number not in ("00", "08")], ids=lambda l: l.number)
+def test_each_reading_has_the_carpentries_parts(lesson):
+    reading = (ROOT / lesson.reading).read_text()
+    order = [reading.find(part) for part in ("## Questions", "## Learning objectives", "## Challenge",
+                                              "<details>", "## Key points", "## Instructor notes")]
+    assert -1 not in order and order == sorted(order), f"{lesson.reading}: {order}"
+
+
+def test_no_learner_visible_cell_asserts_or_ends_with_a_semicolon():
+    for lesson in LESSONS:
+        for cell in notebook(lesson).cells:
+            if cell.cell_type != "code":
+                continue
+            if "test-only" in cell.metadata.get("tags", []):
+                assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, lesson.notebook
+                continue
+            assert not re.search(r"^\s*assert\b", cell.source, flags=re.M), f"{lesson.notebook}: {cell.source[:60]}"
+            assert not cell.source.rstrip().endswith(";"), f"{lesson.notebook}: {cell.source[:60]}"
+
+
+def test_terraform_exercises_ship_as_scaffolds():
+    tagged = {}
+    for lesson in LESSONS:
+        for cell in notebook(lesson).cells:
+            for tag in cell.metadata.get("tags", []):
+                if tag.startswith("exercise:"):
+                    tagged[tag.split(":", 1)[1]] = cell.source
+    for name in ("03-custom-policy", "04-reference", "04-scope", "06-deny", "06-repository-policy"):
+        assert tagged[name].startswith("%%tf ") and "TODO" in tagged[name], name
+    assert "policy_arn = TODO" in tagged["03-custom-policy"]  # the learner writes the .arn reference
+
+
+def test_a_hidden_test_cell_shows_a_comment_when_collapsed():
+    """JupyterLab shows a hidden cell's first line: let it be a sentence for the learner, not an assert."""
+    for lesson in LESSONS:
+        for cell in notebook(lesson).cells:
+            if "test-only" in cell.metadata.get("tags", []):
+                assert cell.source.startswith("# "), f"{lesson.notebook}: {cell.source[:60]}"
