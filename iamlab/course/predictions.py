@@ -116,18 +116,37 @@ class Prediction:
                 f"<ul>{items}</ul><i>Now run the next cell and compare.</i></div>")
 
 
-class PredictionIncomplete(ValueError):
-    """A prediction with no answer in it: nothing was recorded."""
+@dataclass
+class NothingPredicted:
+    """A prediction cell run before its blanks were filled: nothing is recorded, and it says so
+    (a learner who has not predicted yet gets a next step, not a traceback)."""
+
+    name: str
+    questions: list[str]
+
+    recorded = False
+
+    def compare(self, actual: Mapping[str, str]) -> PredictionResult:
+        return PredictionResult(self.name, [])
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return (f"Nothing recorded for {self.name} yet: write 'allowed' or 'denied' for each question "
+                f"({', '.join(self.questions) or 'login, pull:flask_app, ...'}) and run the cell again.")
+
+    def _repr_html_(self) -> str:
+        return f'<div class="iamlab-prediction" data-recorded="false"><b>Not recorded yet.</b> {html.escape(str(self))}</div>'
 
 
-def predict(name: str, answers: Mapping[str, str]) -> Prediction:
-    """Record a prediction (``{"login": "allowed", "pull:flask_app": "denied"}``) and return it."""
+def predict(name: str, answers: Mapping[str, str]) -> Prediction | NothingPredicted:
+    """Record a prediction (``{"login": "allowed", "pull:flask_app": "denied"}``) and return it.
+    With no answer filled in, nothing is recorded and the result says what to write."""
     cleaned = {str(key): _normalise(value) for key, value in dict(answers or {}).items()}
     unanswered = [key for key, value in cleaned.items() if value not in ANSWERS]
     if not cleaned or len(unanswered) == len(cleaned):
-        raise PredictionIncomplete(
-            f"Nothing to record for {name}: write 'allowed' or 'denied' for each question first "
-            f"({', '.join(cleaned) or 'login, pull:flask_app, ...'}).")
+        return NothingPredicted(name, list(cleaned))
     prediction = Prediction(name, cleaned)
     records = _load()
     records.append(asdict(prediction))
