@@ -200,6 +200,11 @@ def test_06_repository_policy(lab):
     policy = checks.repository_policy_document(checks.snapshot(lab).world)
     lab.client("ecr").set_repository_policy(repositoryName="reports_app", policyText=json.dumps(policy))
     assert checks.evaluate("06-repository-policy", None, lab).passed
+    for statement in policy["Statement"]:
+        statement["Principal"] = "*"  # the instance can pull, and so can everyone else
+    lab.client("ecr").set_repository_policy(repositoryName="reports_app", policyText=json.dumps(policy))
+    open_to_all = checks.evaluate("06-repository-policy", None, lab)
+    assert not open_to_all.passed and 'anyone (Principal "*")' in str(open_to_all)
 
 
 def test_02_browse_says_how_many_are_missing_not_which(lab):

@@ -467,10 +467,30 @@ def _repository_policy(lab: Lab, answer) -> Grade:
         return missing
     has = "reports_app" in snap.role.repository_policies
     items = [(has, "reports_app has a repository policy" if has else "reports_app has no repository policy in the account yet")]
+    strangers = _other_principals(snap.role.repository_policies.get("reports_app") or {}, f"arn:aws:iam::{lab.account}:role/{grading.ROLE}")
+    if strangers:  # the grade by effect asks only about the instance; a repository policy also speaks to everyone else
+        items.append((False, f"the repository policy also lets {', '.join(strangers)} in: its Principal should name only "
+                             "the instance's role (aws_iam_role.ec2_ecr_role.arn)"))
     mine = _role_effect(snap)
     deny = any(s.is_deny for p in snap.role.identity() for s in p.statements)
     more, hint = _by_effect(mine, _least_privilege_effect(snap, deny=deny, repository_policy=True))
     return Grade(items + more, hint, _file_mistakes(lab))
+
+
+def _other_principals(document: dict, role_arn: str) -> list[str]:
+    """Principals other than the role that an Allow statement of a repository policy names ("*" is anyone)."""
+    found = []
+    for statement in _as_list(document.get("Statement")):
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        names = ["*"] if principal == "*" else [p for values in (principal or {}).values() for p in _as_list(values)]
+        found += [f'anyone (Principal "{p}")' if p == "*" else p for p in names if p != role_arn and p not in found]
+    return found
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 @exercise("07-clean", hint="Run lab.destroy() (or python -m iamlab destroy), then check again.")
