@@ -399,3 +399,8 @@ def test_the_course_home_is_private(tmp_path, monkeypatch):
     monkeypatch.setenv("IAMLAB_HOME", str(tmp_path / "home"))
     assert stat.S_IMODE(paths.course_home().stat().st_mode) == 0o700
     assert stat.S_IMODE(paths.sandbox_dir().stat().st_mode) == 0o700
+
+
+def test_a_refused_request_with_an_unread_body_closes_its_connection(box):
+    answer = _raw(box, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 25\r\n\r\n", b"GET /iamlab/health HTTP/1.1")
+    assert answer.startswith("HTTP/1.1 403") and "Connection: close" in answer
