@@ -7,7 +7,6 @@ The sandbox runs in this test's process (a real HTTP server on loopback, the sam
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import socket
@@ -129,7 +128,6 @@ def send(box, creds: dict | None, service: str, method: str = "POST", path: str 
         return error.code, error.headers, error.read().decode()
 
 
-LEARNER = None
 
 
 def learner(box) -> dict:
