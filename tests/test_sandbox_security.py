@@ -128,7 +128,6 @@ def send(box, creds: dict | None, service: str, method: str = "POST", path: str 
         return error.code, error.headers, error.read().decode()
 
 
-LEARNER = None
 
 
 def learner(box) -> dict:
@@ -398,3 +397,33 @@ def test_the_course_home_is_private(tmp_path, monkeypatch):
     monkeypatch.setenv("IAMLAB_HOME", str(tmp_path / "home"))
     assert stat.S_IMODE(paths.course_home().stat().st_mode) == 0o700
     assert stat.S_IMODE(paths.sandbox_dir().stat().st_mode) == 0o700
+
+
+def test_a_refused_request_with_an_unread_body_closes_its_connection(box):
+    answer = _raw(box, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 25\r\n\r\n", b"GET /iamlab/health HTTP/1.1")
+    assert answer.startswith("HTTP/1.1 403") and "Connection: close" in answer
+
+
+def test_requests_during_a_reset_get_whole_answers_from_one_account(box):
+    """A reset takes the account alone: requests around it see the old or the new account,
+    never half of one, and each gets an HTTP answer (no dropped connection, no 500)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.config import Config
+
+    iam = session(box.info).client("iam", config=Config(retries={"max_attempts": 1}))
+
+    def create(n: int) -> str:
+        try:
+            iam.create_role(RoleName=f"during-reset-{n}", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+            return "created"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [pool.submit(create, n) for n in range(40)]
+        box.app.reset()
+        results = [a.result() for a in answers]
+    assert set(results) <= {"created", "EntityAlreadyExists"}, results
+    assert session(box.info).client("sts").get_caller_identity()["Arn"].endswith(f":user/{settings.LEARNER_USER}")
+    assert "flask_app" in moto_ext.repository_names(REGION)

@@ -292,16 +292,6 @@ class Enforcer:
                                     decision.decision, [s.sid or s.source_id for s in decision.matched]))
         return decision
 
-    def authorize(self, call: AwsCall, principal: Principal) -> Decision | None:
-        """The first denial among the request's resources, or None when it may proceed."""
-        if not self.enabled or call.action.lower() in ALWAYS_ALLOWED:
-            return None
-        for resource in self.resources(call):
-            decision = self.decide(principal, call.action, resource, call)
-            if not decision.allowed:
-                return decision
-        return None
-
 
 def _names(value) -> list[str]:
     if value is None or value == "":

@@ -150,8 +150,8 @@ class SandboxApp:
                 response = self._aws(environ)
         except errors.AwsError as error:
             response = error.get_response(environ)
-            if error.code == 413:
-                response.headers["Connection"] = "close"  # the unread body must not become the next request
+            if not environ.get("iamlab.body_read") and environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
+                response.headers["Connection"] = "close"  # an unread body must not become the next request
         return response(environ, start_response)
 
     def _aws(self, environ) -> Response:
@@ -273,6 +273,7 @@ def _read_body(environ, protocol: str) -> bytes:
     else:
         body = b""
     environ["wsgi.input"] = io.BytesIO(body)
+    environ["iamlab.body_read"] = True
     return body
 
 

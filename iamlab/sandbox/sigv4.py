@@ -81,9 +81,8 @@ class _Recompute(SigV4Auth):
     def headers_to_sign(self, request):
         chosen = HTTPHeaders()
         for name in self._signed.signed_headers:
-            for value in request.headers.get_all(name) if hasattr(request.headers, "get_all") else [request.headers.get(name)]:
-                if value is not None:
-                    chosen[name] = value
+            for value in request.headers.get_all(name) or []:
+                chosen[name] = value
         return chosen
 
     def _normalize_url_path(self, path):
@@ -142,8 +141,6 @@ def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetim
             raise errors.SignatureDoesNotMatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
     signer = _Recompute(secret, signed, raw_path)
     canonical = signer.canonical_request(request)
-    if signed.presigned:  # the signed-headers line of a presigned URL lists what X-Amz-SignedHeaders says
-        pass
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, signed.signature):
         raise errors.SignatureDoesNotMatch(
