@@ -121,3 +121,19 @@ def test_a_truncated_state_is_named_before_terraform_runs(tmp_path, monkeypatch)
     assert f"cp {tmp_path / 'terraform.tfstate.backup'}" in text and "sandbox reset" in text
     assert (tmp_path / "terraform.tfstate").read_text() == good[:20]  # left as it was
     assert not (tmp_path / "home" / ".sandbox" / "state.json").exists()  # nothing was started
+
+
+WARM_PROVIDER_GONE = """
+Error: Failed to load plugin schemas
+
+Error while loading schemas for plugin components: Failed to obtain provider
+schema: Could not load the schema for provider
+registry.terraform.io/hashicorp/aws: failed to instantiate provider
+"registry.terraform.io/hashicorp/aws" to obtain schema: Reattachment process
+not found..
+"""  # recorded: the warm provider killed, then `terraform plan` with its reattach value
+
+
+def test_a_warm_provider_that_died_is_not_mistaken_for_the_sandbox():
+    text = explain("", WARM_PROVIDER_GONE)
+    assert "warm AWS provider" in text and "IAMLAB_WARM_PROVIDER=off" in text and "sandbox" not in text.split("\n")[0]

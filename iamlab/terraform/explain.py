@@ -32,6 +32,14 @@ RULES: list[tuple[str, str]] = [
         "Next step: see the error below; `python -m iamlab sandbox reset` and moving the file aside starts clean.",
     ),
     (
+        r"Reattachment process\s+not found|dial unix \S*iamlab-provider-|plugin exited before we could connect"
+        r"|Plugin did not respond",
+        "The warm AWS provider (a provider process kept running between commands) stopped before or during "
+        "this command, so Terraform stopped.\n"
+        "Next step: run the command again: a new provider starts. If it keeps happening, set "
+        "IAMLAB_WARM_PROVIDER=off to start the provider with every command, as Terraform usually does.",
+    ),
+    (
         r"connection refused|connect: connection refused|dial tcp 127\.0\.0\.1",
         "Terraform could not reach the local AWS sandbox: it is not running any more.\n"
         "Next step: `python -m iamlab sandbox start`, then run the command again.",
