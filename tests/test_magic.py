@@ -140,3 +140,17 @@ def test_validate_errors_are_explained(working_copy):
     assert fixed.written and fixed.valid is False  # extra.tf is still broken: the whole configuration is validated
     (working_copy / "extra.tf").unlink()
     assert magic.write_cell("custom_policy.tf", references.REFERENCES["04-scope"].files["custom_policy.tf"]).valid is True
+
+
+def test_course_test_cells_run_only_in_solutions_mode(course_home, monkeypatch):
+    """A learner's Run All never meets the course's hidden asserts; the unattended run does."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    magic.register(shell)
+    monkeypatch.delenv("IAMLAB_SOLUTIONS", raising=False)
+    assert shell.run_cell("%%course_test a hidden claim\nran = True\nassert False").success
+    assert "ran" not in shell.user_ns
+    monkeypatch.setenv("IAMLAB_SOLUTIONS", "1")
+    failed = shell.run_cell("%%course_test a hidden claim\nran = True\nassert False")
+    assert not failed.success and isinstance(failed.error_in_exec, AssertionError) and shell.user_ns["ran"] is True

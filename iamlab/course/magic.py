@@ -221,8 +221,21 @@ def tf(line: str, cell: str) -> TfCellResult:
     return write_cell(files[0], cell, exercise=exercise, validate="--no-validate" not in words)
 
 
+def course_test(line: str, cell: str) -> None:
+    """``%%course_test``: the course's own hidden test cells. They run only in solutions mode (CI,
+    instructors' demos), where every exercise holds the reference; for a learner they do nothing, so
+    the learner's own work is judged by ``check()``, never by an assert or a hand edit made for them.
+    Exceptions propagate, so a failing claim fails the unattended run."""
+    from IPython import get_ipython
+
+    from . import solutions_mode
+
+    if solutions_mode.enabled():
+        get_ipython().ex(cell)
+
+
 def register(ipython=None) -> bool:
-    """Register ``%%tf`` with IPython (a no-op outside IPython)."""
+    """Register ``%%tf`` and ``%%course_test`` with IPython (a no-op outside IPython)."""
     if ipython is None:
         try:
             from IPython import get_ipython
@@ -232,4 +245,5 @@ def register(ipython=None) -> bool:
     if ipython is None:
         return False
     ipython.register_magic_function(tf, magic_kind="cell", magic_name="tf")
+    ipython.register_magic_function(course_test, magic_kind="cell", magic_name="course_test")
     return True
