@@ -49,7 +49,8 @@ def test_learners_run_lessons_at_once_without_cross_talk(tmp_path):
         # What one learner does in their account is invisible to the others.
         env = dict(os.environ, IAMLAB_HOME=str(homes["ana"]))
         subprocess.run([sys.executable, "-c", "import json, iamlab.sandbox as s; s.session().client('iam').create_role("
-                        "RoleName='anas-experiment', AssumeRolePolicyDocument=json.dumps({}))"], env=env, check=True)
+                        "RoleName='anas-experiment', AssumeRolePolicyDocument=json.dumps({'Version': '2012-10-17', 'Statement': ["
+                        "{'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}))"], env=env, check=True)
         assert "anas-experiment" in boto(homes["ana"], "iam")["roles"]
         for name in ("bo", "cy"):
             assert "anas-experiment" not in boto(homes[name], "iam")["roles"]
