@@ -93,7 +93,8 @@ def browser_page():
 
 def run_all_cells(page) -> None:
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.locator(".jp-Notebook .jp-Cell").first.click()  # focus the notebook
+    # Focus the notebook on screen (a notebook left open in another tab is in the DOM too, hidden).
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").first.click()
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     page.wait_for_selector(".jp-Notebook .jp-InputPrompt:has-text('[*]'), .jp-Notebook .jp-InputPrompt:has-text('[1]')",
@@ -136,7 +137,7 @@ def test_scoping_the_policy_in_the_browser_denies_the_other_repository(jupyterla
     url, _ = jupyterlab
     with browser_page() as page:
         try:
-            page.goto(f"{url}/lab/tree/{NOTEBOOK}")
+            page.goto(f"{url}/lab/tree/{NOTEBOOK}?reset")  # a fresh workspace: only this notebook open
             run_all_cells(page)
 
             def cell(check: str, column: str) -> str:
