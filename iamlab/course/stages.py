@@ -80,7 +80,7 @@ STAGES: dict[str, Stage] = {
     "05": Stage(False, "04-scope"),
     "06": Stage(False, "04-scope", own_files=("deny_push.tf", "repository_policy.tf")),
     "07": Stage(False, "04-scope", keep_extra=True),
-    "playground": Stage(False, "03-custom-policy", policy_is_exercise=True),
+    "playground": Stage(False, "03-custom-policy"),  # starts from the seed policy, as its notebook says (yours is backed up)
 }
 STAGE_POLICIES = {"03-custom-policy": seed_policy, "04-reference": referenced_policy, "04-scope": least_privilege_policy}
 
