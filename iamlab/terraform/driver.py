@@ -13,8 +13,6 @@ Every command goes the same way:
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import re
@@ -142,17 +140,12 @@ def _record_timing(result: Result) -> None:
             log.write(json.dumps({"command": result.command, "seconds": round(result.seconds, 3)}) + "\n")
 
 
-@contextlib.contextmanager
 def _plugin_cache_lock():
     """One `terraform init` at a time per shared plugin cache (a classroom's learners share it)."""
     from .. import paths
+    from .locks import exclusive
 
-    with open(paths.plugin_cache_dir() / ".iamlab-init.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(paths.plugin_cache_dir() / ".iamlab-init.lock")
 
 
 _busy: dict[Path, float] = {}

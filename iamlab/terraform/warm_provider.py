@@ -27,7 +27,6 @@ usual (the fallback), and ``last_fallback`` says why.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import mode, paths
+from .locks import exclusive
 
 SETTING = "IAMLAB_WARM_PROVIDER"
 IDLE_SETTING = "IAMLAB_WARM_PROVIDER_IDLE_MINUTES"
@@ -129,15 +129,9 @@ def status() -> dict | None:
     return data
 
 
-@contextlib.contextmanager
 def _start_lock():
     """One start at a time per course home (a notebook and a widget thread may ask at once)."""
-    with open(paths.sandbox_dir() / "warm-provider.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(paths.sandbox_dir() / "warm-provider.lock")
 
 
 def _idle_seconds() -> float:
