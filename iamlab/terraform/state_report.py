@@ -86,10 +86,18 @@ def check_state_file(directory: Path) -> None:
 def recorded_addresses(directory: Path) -> list[str] | None:
     """Addresses of the managed resources the state records; None when it cannot be read."""
     try:
-        data = json.loads((Path(directory) / STATE_FILE).read_text())
+        text = (Path(directory) / STATE_FILE).read_text()
     except FileNotFoundError:
         return []
-    except (OSError, ValueError):
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.strip():
+        return []  # Terraform treats an empty file as no state (a kill can leave one mid-write)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
         return None
     found = []
     for resource in data.get("resources", []):
@@ -113,9 +121,11 @@ class StateReport:
 
     def text(self, directory: Path) -> str:
         if not self.readable:
-            return f"The state file {Path(directory) / STATE_FILE} could not be read after the error."
-        lines = [f"The state file was checked after the error: it records {len(self.recorded)} resource(s)"
-                 + (": " + ", ".join(self.recorded) if self.recorded else "") + "."]
+            lines = [f"The state file {Path(directory) / STATE_FILE} could not be read after the error "
+                     "(Terraform may have been stopped while writing it), so it may record none of what was made."]
+        else:
+            lines = [f"The state file was checked after the error: it records {len(self.recorded)} resource(s)"
+                     + (": " + ", ".join(self.recorded) if self.recorded else "") + "."]
         if self.outside:
             lines.append(
                 "Terraform had started on these, but the state does not record them, so they may exist in the "
@@ -123,6 +133,11 @@ class StateReport:
                 + ", ".join(self.outside) + ".")
             hints = sorted({f"{a.split('.')[0]}: {IMPORT_IDS[a.split('.')[0]]}" for a in self.outside
                             if a.split(".")[0] in IMPORT_IDS})
+            if not self.readable:
+                path = Path(directory) / STATE_FILE
+                lines.append(f"Next step: move the unreadable state aside (`mv {path} {path}.damaged`), start the "
+                             "account afresh with `python -m iamlab sandbox reset`, then apply again.")
+                return "\n".join(lines)
             lines.append(
                 "Next step, either: adopt each one into the state with "
                 f"`terraform -chdir={directory} import ADDRESS ID`"
@@ -134,13 +149,13 @@ class StateReport:
 
 def report(directory: Path, stdout: str) -> StateReport:
     recorded = recorded_addresses(directory)
-    if recorded is None:
-        return StateReport(readable=False)
+    readable = recorded is not None
+    recorded = recorded or []
     started = list(dict.fromkeys(m["address"] for m in _STARTED.finditer(stdout)))
     destroyed = {m["address"] for m in re.finditer(r"^(?P<address>\S+): Destruction complete", stdout, re.M)}
     outside = [a for a in started if a not in recorded and a not in destroyed
                and not re.search(rf"^{re.escape(a)}: Destroying\.\.\.", stdout, re.M)]
-    return StateReport(True, recorded, outside)
+    return StateReport(readable, recorded, outside)
 
 
 def printed_state(stderr: str) -> str | None:
