@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from iamlab import doctor
 
 from .conftest import run_cli
@@ -23,6 +25,7 @@ def test_missing_provider_source_is_explained_with_the_fix(monkeypatch):
     assert "IAMLAB_PROVIDER_MIRROR" in check.fix and "terraform providers mirror" in check.fix
 
 
+@pytest.mark.integration  # runs terraform and a sandbox
 def test_doctor_cli_reports_every_check_and_fails_when_one_fails(course_home, tmp_path):
     result = run_cli("doctor", env={"IAMLAB_PROVIDER_MIRROR": str(tmp_path)})
     assert result.returncode == 1
@@ -31,6 +34,7 @@ def test_doctor_cli_reports_every_check_and_fails_when_one_fails(course_home, tm
     assert "✔ sandbox" in result.stdout
 
 
+@pytest.mark.integration  # runs terraform and a sandbox
 def test_doctor_passes_on_this_machine(course_home):
     result = run_cli("doctor")
     assert result.returncode == 0, result.stdout

@@ -89,6 +89,7 @@ def test_import_maps_known_repository_arns_back_to_names():
     assert imported.document()["Statement"][0]["Resource"] == document["Statement"][0]["Resource"]
 
 
+@pytest.mark.integration  # runs terraform validate
 def test_generated_terraform_is_valid_terraform(tmp_path):
     """terraform validate reads both the .tf.json the editor writes and the HCL it shows."""
     m = model(StatementModel("Allow", ["ecr:GetAuthorizationToken"], [ALL], "Login"),

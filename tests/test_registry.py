@@ -23,7 +23,8 @@ from iamlab.sandbox.images import build_image, digest_of
 from .conftest import own_course_home
 from .test_sandbox_access import FLASK, SPLIT, World, error_of
 
-pytestmark = pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is part of the course's toolset")
+pytestmark = [pytest.mark.integration,  # runs skopeo against the registry
+              pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is part of the course's toolset")]
 
 REPORTS = FLASK.replace("flask_app", "reports_app")
 PUSH = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"]

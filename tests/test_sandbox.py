@@ -22,6 +22,7 @@ from .conftest import run_cli
 EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_start_is_idempotent_and_binds_loopback_only(course_home):
     first = sandbox.start()
     again = sandbox.start()
@@ -52,6 +53,7 @@ def test_aws_managed_policy_has_its_real_document(course_home):
     assert "ecr:GetDownloadUrlForLayer" in statement["Action"]
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_reset_gives_a_fresh_seeded_account(course_home):
     info = sandbox.start()
     iam = sandbox.session(info).client("iam")
@@ -61,6 +63,7 @@ def test_reset_gives_a_fresh_seeded_account(course_home):
     assert len(sandbox.session(info).client("ecr").describe_repositories()["repositories"]) == 2
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_status_and_stop(course_home):
     assert sandbox.status() is None
     info = sandbox.start()
@@ -71,6 +74,7 @@ def test_status_and_stop(course_home):
     assert not (course_home / ".sandbox" / "state.json").exists()
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_stale_state_file_is_cleaned_up(course_home):
     from iamlab import paths
 
@@ -80,6 +84,7 @@ def test_stale_state_file_is_cleaned_up(course_home):
     assert sandbox.start().pid != 2**22 + 12345
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_a_dead_sandbox_is_restarted_transparently(course_home):
     first = sandbox.start()
     os.kill(first.pid, signal.SIGKILL)
@@ -89,6 +94,7 @@ def test_a_dead_sandbox_is_restarted_transparently(course_home):
     assert sandbox.session(second).client("ecr").describe_repositories()["repositories"]
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_a_hung_sandbox_is_replaced_not_waited_on(course_home):
     first = sandbox.start()
     os.kill(first.pid, signal.SIGSTOP)  # alive, but answers nothing
@@ -130,6 +136,7 @@ def test_require_says_how_to_start(course_home):
         sandbox.require()
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_cli_start_status_env_stop(course_home):
     assert run_cli("sandbox", "status").returncode == 1
     started = run_cli("sandbox", "start")
@@ -149,6 +156,7 @@ def test_cli_start_status_env_stop(course_home):
     assert run_cli("sandbox", "status").returncode == 1
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_env_lines_point_at_the_sandbox(course_home):
     info = sandbox.start()
     variables = sandbox.learner_env(info)
@@ -158,6 +166,7 @@ def test_env_lines_point_at_the_sandbox(course_home):
     assert client.get_caller_identity()["Account"] == sandbox.ACCOUNT_ID
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_two_homes_get_two_isolated_sandboxes(tmp_path, monkeypatch):
     infos = []
     for name in ("alice", "bob"):
@@ -174,6 +183,7 @@ def test_two_homes_get_two_isolated_sandboxes(tmp_path, monkeypatch):
             sandbox.stop()
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_on_a_shared_host_other_users_cannot_use_your_sandbox(course_home):
     """Loopback is shared by every user of a host: the sandbox answers only its owner's keys."""
     import urllib.error
@@ -196,6 +206,7 @@ def test_on_a_shared_host_other_users_cannot_use_your_sandbox(course_home):
     assert sandbox.session(info).client("iam").list_roles()["Roles"] == []  # the owner still can
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_a_stale_state_file_never_gets_an_unrelated_process_killed(course_home):
     from iamlab import paths
 
@@ -211,6 +222,7 @@ def test_a_stale_state_file_never_gets_an_unrelated_process_killed(course_home):
         bystander.wait()
 
 
+@pytest.mark.integration  # starts, kills or restarts sandboxes of its own
 def test_a_corrupt_state_file_does_not_orphan_the_running_sandbox(course_home):
     first = sandbox.start()
     (course_home / ".sandbox" / "state.json").write_text("{half a fi")

@@ -141,6 +141,7 @@ def really_allowed(call) -> bool:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(policy=policies)
+@pytest.mark.integration  # hundreds of real calls as the instance
 def test_the_simulator_and_the_real_call_agree(world, agent, policy):
     world.iam.put_role_policy(RoleName=ROLE, PolicyName="random", PolicyDocument=json.dumps(policy))
     disagreements = []
