@@ -150,3 +150,38 @@ not found..
 def test_a_warm_provider_that_died_is_not_mistaken_for_the_sandbox():
     text = explain("", WARM_PROVIDER_GONE)
     assert "warm AWS provider" in text and "IAMLAB_WARM_PROVIDER=off" in text and "sandbox" not in text.split("\n")[0]
+
+
+def _driver_whose_first_run_meets(first: Result, tmp_path):
+    """A driver whose command fails once as ``first`` (attached to the warm provider), then succeeds."""
+    driver, lines, runs = Driver(sink=lambda line: None, directory=tmp_path), [], []
+    results = [first, Result(first.command, 0, "Apply complete! Resources: 0 added, 0 changed, 0 destroyed.\n", "", 1.0)]
+
+    def once(name, call, sink):
+        runs.append(name)
+        return results[len(runs) - 1], True
+
+    driver._once = once
+    return driver, lines, runs
+
+
+def test_a_warm_provider_lost_before_any_change_is_retried_once_and_said(tmp_path, monkeypatch):
+    from iamlab.terraform import warm_provider
+
+    monkeypatch.setattr(warm_provider, "stop", lambda: False)
+    driver, lines, runs = _driver_whose_first_run_meets(Result("apply", 1, "", WARM_PROVIDER_GONE, 1.0), tmp_path)
+    result = driver._call("apply", None, (0,), sink=lines.append)
+    assert runs == ["apply", "apply"] and result.returncode == 0 and result.retried
+    assert any("ran the command again" in line for line in lines)
+
+
+def test_a_warm_provider_lost_after_changes_began_is_not_retried(tmp_path, monkeypatch):
+    from iamlab.terraform import warm_provider
+
+    monkeypatch.setattr(warm_provider, "stop", lambda: False)
+    first = Result("apply", 1, "aws_iam_role.ec2_ecr_role: Creating...\n", WARM_PROVIDER_GONE, 1.0)
+    driver, lines, runs = _driver_whose_first_run_meets(first, tmp_path)
+    with pytest.raises(TerraformFailed) as failure:
+        driver._call("apply", None, (0,), sink=lines.append)
+    assert runs == ["apply"] and "warm AWS provider" in failure.value.explanation
+    assert "aws_iam_role.ec2_ecr_role" in failure.value.explanation  # named as possibly outside the state

@@ -109,6 +109,38 @@ def test_cli_apply_then_destroy_leaves_nothing(applied):
     assert states <= {"terminated", "shutting-down"}
 
 
+def test_a_warm_provider_that_dies_before_the_command_connects_is_replaced(applied, monkeypatch):
+    """The provider dies between the course attaching to it and Terraform connecting: the command
+    runs again with a new provider, and says so, instead of failing."""
+    import os
+    import signal
+
+    from iamlab.terraform import warm_provider
+
+    tf, _, _ = applied
+    monkeypatch.setenv(warm_provider.SETTING, "on")  # whatever this machine's default
+    attach = warm_provider.attach
+    killed = []
+
+    def attach_then_lose_it(*args, **kwargs):
+        value = attach(*args, **kwargs)
+        if value and not killed:
+            pid = warm_provider.status()["provider_pid"]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+            deadline = time.monotonic() + 10
+            while warm_provider.status() is not None and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return value
+
+    monkeypatch.setattr(warm_provider, "attach", attach_then_lose_it)
+    lines: list[str] = []
+    result = tf.plan(sink=lines.append)
+    assert killed and result.retried and result.returncode == 0
+    assert any(driver_module.RETRIED_NOTE in line for line in lines)
+    assert warm_provider.status()["provider_pid"] != killed[0]
+
+
 def _kill_terraform() -> None:
     """SIGKILL the `terraform` this test process started (as the out-of-memory killer would)."""
     import os

@@ -63,11 +63,15 @@ class Result:
     stderr: str
     seconds: float
     summary: dict[str, int] = field(default_factory=dict)
+    retried: bool = False  # run twice: the warm provider was gone the first time (nothing had changed)
 
     @property
     def changed(self) -> bool:
         return any(self.summary.get(k) for k in ("add", "change", "destroy"))
 
+
+RETRIED_NOTE = ("The warm AWS provider had stopped before Terraform changed anything, "
+                "so the course ran the command again with a new one.")
 
 _SUMMARY = re.compile(
     r"(?:Plan|Apply complete! Resources|Destroy complete! Resources): "
@@ -228,17 +232,34 @@ class Driver:
                 _busy.pop(self.directory, None)
 
     def _call(self, name: str, call, ok_codes, sink: Sink | None = None) -> Result:
-        started = time.perf_counter()
-        if name == "init":
-            with _plugin_cache_lock():  # Terraform's plugin cache is not safe for concurrent inits
-                returncode, out, err = call(self.terraform(name, sink))
-        else:
-            returncode, out, err = call(self.terraform(name, sink))
-        result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
-        _record_timing(result)
-        if returncode not in ok_codes:
+        result, warm = self._once(name, call, sink)
+        if result.returncode not in ok_codes and warm and self._retry_without_loss(result):
+            warm_provider.stop()  # whatever is left of it; the next attach starts a new one
+            (sink or self.sink)(RETRIED_NOTE + "\n")
+            result, _ = self._once(name, call, sink)
+            result.retried = True
+        if result.returncode not in ok_codes:
             raise self._failure(result)
         return result
+
+    def _once(self, name: str, call, sink: Sink | None) -> tuple[Result, bool]:
+        """Run the command once; also say whether it was attached to the warm provider."""
+        started = time.perf_counter()
+        terraform = self.terraform(name, sink)
+        if name == "init":
+            with _plugin_cache_lock():  # Terraform's plugin cache is not safe for concurrent inits
+                returncode, out, err = call(terraform)
+        else:
+            returncode, out, err = call(terraform)
+        result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
+        _record_timing(result)
+        return result, "TF_REATTACH_PROVIDERS" in terraform.env
+
+    @staticmethod
+    def _retry_without_loss(result: Result) -> bool:
+        """The warm provider was gone, and Terraform had not begun to change anything: running
+        the command again (with a new provider) is what the learner would do, and loses nothing."""
+        return warm_provider.lost(result.stderr + result.stdout) and not state_report.started_changes(result.stdout)
 
     # Commands that change the account (and so the state); the others only read.
     CHANGING = ("apply", "destroy", "import")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .warm_provider import GONE
+
 # (pattern in Terraform's output, explanation). First match wins. No rule claims the
 # state is intact: the driver checks the state file after a failure and says what it found.
 RULES: list[tuple[str, str]] = [
@@ -32,8 +34,7 @@ RULES: list[tuple[str, str]] = [
         "Next step: see the error below; `python -m iamlab sandbox reset` and moving the file aside starts clean.",
     ),
     (
-        r"Reattachment process\s+not found|dial unix \S*iamlab-provider-|plugin exited before we could connect"
-        r"|Plugin did not respond",
+        GONE,
         "The warm AWS provider (a provider process kept running between commands) stopped before or during "
         "this command, so Terraform stopped.\n"
         "Next step: run the command again: a new provider starts. If it keeps happening, set "

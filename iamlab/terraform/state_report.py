@@ -147,11 +147,16 @@ class StateReport:
         return "\n".join(lines)
 
 
+def started_changes(stdout: str) -> list[str]:
+    """Resources Terraform began to create, change or destroy, per its progress lines."""
+    return list(dict.fromkeys(m["address"] for m in _STARTED.finditer(stdout)))
+
+
 def report(directory: Path, stdout: str) -> StateReport:
     recorded = recorded_addresses(directory)
     readable = recorded is not None
     recorded = recorded or []
-    started = list(dict.fromkeys(m["address"] for m in _STARTED.finditer(stdout)))
+    started = started_changes(stdout)
     destroyed = {m["address"] for m in re.finditer(r"^(?P<address>\S+): Destruction complete", stdout, re.M)}
     outside = [a for a in started if a not in recorded and a not in destroyed
                and not re.search(rf"^{re.escape(a)}: Destroying\.\.\.", stdout, re.M)]

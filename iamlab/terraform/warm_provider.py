@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +47,10 @@ DEFAULT_IDLE_MINUTES = 15.0
 MIN_MEMORY_LIMIT = 2 * 1024**3  # below this, auto keeps the provider cold
 KEEPER = Path(__file__).with_name("provider_keeper.py")
 START_TIMEOUT = 60.0
+
+# What Terraform prints when the warm provider it was told to reattach to is gone (recorded).
+GONE = (r"Reattachment process\s+not found|dial unix \S*iamlab-provider-|plugin exited before we could connect"
+        r"|Plugin did not respond")
 
 _keepers: list[subprocess.Popen] = []  # ours, reaped when they end
 last_fallback: str = ""  # why the last command started the provider plainly ("" when it did not)
@@ -218,3 +223,8 @@ def stop() -> bool:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def lost(output: str) -> bool:
+    """Did a command fail because the warm provider it reattached to was gone?"""
+    return re.search(GONE, output) is not None
