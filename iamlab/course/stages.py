@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import paths
+from ..sandbox import settings
 from ..editor.model import ALL, REPO_PREFIX, PolicyModel, StatementModel
 from ..terraform import edits, policy_file, workspace
 
@@ -197,9 +198,9 @@ def _policy_effect_matches(text: str, reference: str) -> bool | None:
     if model is None:
         return None
     sources = policy_file.course_data_sources()
-    world = grading.World("123456789012", "us-east-1", tuple(sorted(sources)))
-    for m in (model,):
-        m.region, m.account = world.region, world.account
+    # Offline, a nominal account: the sandbox's. Both policies are rendered in it alike.
+    world = grading.World(settings.ACCOUNT_ID, settings.region(), tuple(sorted(sources)))
+    model.region, model.account = world.region, world.account
     wanted = STAGE_POLICIES[reference]()
     wanted.region, wanted.account = world.region, world.account
     mine = grading.effect(world, grading.policies([("yours", model.document())]))

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..policy import catalogue
+from ..sandbox import settings
 
 ALL = "*"
 REPO_PREFIX = "repository:"  # internal marker for "this repository, by name"
@@ -37,8 +38,8 @@ class PolicyModel:
     name: str = "ecr_custom_read_only"
     description: str = "Pull images from ECR, nothing else"
     statements: list[StatementModel] = field(default_factory=lambda: [StatementModel()])
-    region: str = "us-east-1"
-    account: str = "123456789012"
+    region: str = field(default_factory=settings.region)  # the sandbox's, until the editor is told otherwise
+    account: str = settings.ACCOUNT_ID
 
     # -- resources ----------------------------------------------------------
     def repository_arn(self, name: str) -> str:
@@ -99,13 +100,13 @@ class PolicyModel:
 
     # -- import --------------------------------------------------------------
     @classmethod
-    def from_document(cls, document: dict | str, *, region: str = "us-east-1", account: str = "123456789012",
+    def from_document(cls, document: dict | str, *, region: str | None = None, account: str = settings.ACCOUNT_ID,
                       known_repositories: list[str] = (), name: str = "ecr_custom_read_only",
                       description: str = "Pull images from ECR, nothing else") -> "PolicyModel":
         data = json.loads(document) if isinstance(document, str) else document
         raw = data.get("Statement", [])
         raw = raw if isinstance(raw, list) else [raw]
-        model = cls(name=name, description=description, statements=[], region=region, account=account)
+        model = cls(name=name, description=description, statements=[], region=region or settings.region(), account=account)
         arn_of = {model.repository_arn(n): n for n in known_repositories}
         for entry in raw:
             actions = entry.get("Action", [])
