@@ -323,11 +323,9 @@ CUSTOM_HINT = ('Write aws_iam_policy.ecr_custom_read_only with the four actions 
 
 @exercise("03-custom-policy", hint=CUSTOM_HINT)
 def _custom(lab: Lab, answer) -> Grade:
-    snap = snapshot(lab)
-    arn = snap.custom_arn()
-    document = _custom_document(lab, arn)
+    snap, arn, document = _custom_policy(lab)
     if document is None:
-        return Grade([_not_applied_item(lab, f"aws_iam_policy.{POLICY}", f"the policy {POLICY}")], mistakes=_file_mistakes(lab))
+        return _custom_policy_not_applied(lab)
     mine = grading.effect(snap.world, grading.policies([(arn, document)]))
     wanted = grading.effect(snap.world, grading.policies([("reference", reference_document(stages.seed_policy(), snap.world))]))
     items, hint = _by_effect(mine, wanted, whose=POLICY)
@@ -338,10 +336,17 @@ def _custom(lab: Lab, answer) -> Grade:
     return Grade(items, hint, _file_mistakes(lab))
 
 
-def _custom_document(lab: Lab, arn: str) -> dict | None:
+def _custom_policy(lab: Lab) -> tuple[Snapshot, str, dict | None]:
+    """The account now, the custom policy's ARN, and its document (None: not in the account yet)."""
     from ..account import policy_document
 
-    return policy_document(lab.client("iam"), arn)
+    snap = snapshot(lab)
+    arn = snap.custom_arn()
+    return snap, arn, policy_document(lab.client("iam"), arn)
+
+
+def _custom_policy_not_applied(lab: Lab) -> Grade:
+    return Grade([_not_applied_item(lab, f"aws_iam_policy.{POLICY}", f"the policy {POLICY}")], mistakes=_file_mistakes(lab))
 
 
 def _file_mistakes(lab: Lab) -> list[Mistake]:
@@ -352,11 +357,9 @@ def _file_mistakes(lab: Lab) -> list[Mistake]:
 @exercise("04-reference", hint="Point Resource at the repository through the data source main.tf declares "
                                 "(data.aws_ecr_repository.pull.arn), then lab.apply().")
 def _reference(lab: Lab, answer) -> Grade:
-    snap = snapshot(lab)
-    arn = snap.custom_arn()
-    document = _custom_document(lab, arn)
+    snap, arn, document = _custom_policy(lab)
     if document is None:
-        return Grade([_not_applied_item(lab, f"aws_iam_policy.{POLICY}", f"the policy {POLICY}")], mistakes=_file_mistakes(lab))
+        return _custom_policy_not_applied(lab)
     actions = [a for a, _ in snap.world.questions() if a != LOGIN]  # the login is step 2's lesson
     mine = grading.effect(snap.world, grading.policies([(POLICY, document)]), actions=actions)
     wanted = grading.effect(snap.world, grading.policies([("reference", reference_document(stages.referenced_policy(), snap.world))]),
