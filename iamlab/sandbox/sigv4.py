@@ -40,7 +40,7 @@ _HEADER = re.compile(
     r"(?P<service>[a-z0-9-]+)/aws4_request,\s*SignedHeaders=(?P<headers>[a-z0-9;\-]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
 _UNSIGNED = {"UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}
 _SIGNED_HEADERS = re.compile(r"[a-z0-9;\-]+")  # as in the Authorization header: SigV4 names are lower case
-_TIMESTAMP = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+_TIMESTAMP = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,6 @@ def claim(environ: dict) -> Signed | None:
     """The signature a request carries, or None when unsigned. Raises on a header that does
     not parse as exactly one SigV4 signature (``IncompleteSignature``)."""
     header = environ.get("HTTP_AUTHORIZATION")
-    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     if header is not None:
         match = _HEADER.fullmatch(header.strip())
         if not match:
@@ -73,6 +72,7 @@ def claim(environ: dict) -> Signed | None:
         return Signed(match["key"], match["date"], match["region"], match["service"],
                       tuple(match["headers"].split(";")), match["signature"], timestamp,
                       environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), presigned=False)
+    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     if "X-Amz-Signature" in query or "X-Amz-Credential" in query:
         parts = query.get("X-Amz-Credential", "").split("/")
         if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or len(parts) != 5 or parts[4] != "aws4_request":
