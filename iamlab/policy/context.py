@@ -16,7 +16,9 @@ class Context:
             self[key] = value
 
     def __setitem__(self, key: str, value) -> None:
-        if isinstance(value, (list, tuple, set, frozenset)):
+        if isinstance(value, str):  # the common case, first
+            items = [value]
+        elif isinstance(value, (list, tuple, set, frozenset)):
             items = [_text(v) for v in value]
         else:
             items = [_text(value)]
@@ -31,6 +33,11 @@ class Context:
 
     def keys(self) -> Iterable[str]:
         return [original for original, _ in self._values.values()]
+
+    def update(self, other: "Context") -> None:
+        """Every key of ``other`` set here (its values already normalised: no conversion again)."""
+        for lowered, (original, items) in other._values.items():
+            self._values[lowered] = (original, list(items))
 
     def with_values(self, extra: Mapping[str, object]) -> "Context":
         merged = Context()

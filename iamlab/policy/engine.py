@@ -109,8 +109,11 @@ def base_context(request: Request) -> Context:
     if principal.service:
         defaults["aws:PrincipalServiceName"] = principal.service
     merged = Context(defaults)
-    for key in request.context.keys():
-        merged[key] = request.context.get(key)
+    if isinstance(request.context, Context):
+        merged.update(request.context)
+    else:
+        for key in request.context.keys():
+            merged[key] = request.context.get(key)
     return merged
 
 

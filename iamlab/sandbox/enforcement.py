@@ -259,8 +259,7 @@ class Enforcer:
             "aws:RequestedRegion": call.region,
             "aws:SecureTransport": "true",  # every AWS API endpoint is HTTPS; the sandbox stands in for one
         }
-        role = moto_ext.role(principal.role_name) if principal.role_name else None
-        for key, value in (role.tags if role else {}).items():
+        for key, value in (moto_ext.role_tags(principal.role_name) if principal.role_name else {}).items():
             values[f"aws:PrincipalTag/{key}"] = value
         if call.service == "ecr" and ":repository/" in resource and not resource.endswith("/*"):
             repository = moto_ext.repository(call.region, _repository_of(resource))

@@ -146,8 +146,10 @@ def principal_for_access_key(access_key_id: str | None) -> Principal | None:
     if not access_key_id:
         return None
     session = moto_ext.session_for_access_key(access_key_id)
-    if session is None:
-        return None
+    return _principal_of(session) if session is not None else None
+
+
+def _principal_of(session: moto_ext.SessionView) -> Principal:
     role_name = session.role_arn.rsplit("/", 1)[-1]
     path = "/" + session.role_arn.split(":role/", 1)[1].rsplit("/", 1)[0] + "/" if session.role_arn.count("/") > 1 else "/"
     return Principal.role_session(settings.ACCOUNT_ID, role_name, session.session_name, path=path.replace("//", "/"))
@@ -197,7 +199,7 @@ def signer_for(access_key: str | None, learner: Learner) -> Signer | None:
     session = moto_ext.session_for_access_key(access_key)
     if session is None:
         return None
-    return Signer(principal_for_access_key(access_key), session.secret_access_key, admin=False,
+    return Signer(_principal_of(session), session.secret_access_key, admin=False,
                   session_token=session.session_token, expires=_aware(session.expiration))
 
 

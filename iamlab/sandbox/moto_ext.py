@@ -121,6 +121,15 @@ def role(name: str) -> RoleView | None:
                     {k: _document_text(v) for k, v in found.policies.items()}, managed, tags)
 
 
+def role_tags(name: str) -> dict[str, str]:
+    """A role's tags (``aws:PrincipalTag/...``), without reading its policies."""
+    try:
+        found = iam().get_role(name)
+    except Exception:
+        return {}
+    return {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
+
+
 @dataclass(frozen=True)
 class InstanceView:
     id: str

@@ -154,7 +154,7 @@ class SandboxApp:
                 response.headers["Connection"] = "close"  # an unread body must not become the next request
         return response(environ, start_response)
 
-    def _aws(self, environ) -> Response:
+    def _aws(self, environ) -> Response | _Answer:
         """An AWS API call: who signed it, is the signature theirs, then moto with the engine's hook."""
         target = environ.get("HTTP_X_AMZ_TARGET")
         protocol = "json" if target else "query"
@@ -180,7 +180,7 @@ class SandboxApp:
                         environ.get("REMOTE_ADDR", "127.0.0.1"))
         with serving(caller):
             try:
-                response = Response.from_app(self.moto, environ)
+                response = _Answer.run(self.moto, environ)
             except errors.AwsError:  # raised by the hook where a service lets it through
                 response = None
             except NotImplementedError as missing:
@@ -190,6 +190,9 @@ class SandboxApp:
                 logging.getLogger(__name__).exception("moto failed")
                 raise errors.InternalFailure(f"The sandbox (moto) failed on this request: {type(error).__name__}.",
                                              claim.service, protocol) from None
+        if caller.refusal is not None or (not caller.admin and not caller.decided):
+            if response is not None:
+                response.close()  # moto's answer is never sent
         if caller.refusal is not None:
             refusal = caller.refusal
             if isinstance(refusal, errors.AwsError):
@@ -200,7 +203,9 @@ class SandboxApp:
             raise errors.AccessDenied.for_protocol(
                 f"User: {caller.principal.arn} is not authorized to perform this request: the sandbox could not "
                 "tell which action it is", claim.service, protocol)
-        if response is None or (response.status_code >= 500 and "html" in (response.content_type or "")):
+        if response is None or (response.status_code >= 500 and "html" in response.content_type):
+            if response is not None:
+                response.close()
             raise errors.InternalFailure(
                 "The sandbox (moto) failed on this request; it is not a valid call of this API, or moto lacks it.",
                 claim.service, protocol)
@@ -249,6 +254,65 @@ class SandboxApp:
             return _json(self.credentials.issue(instance_id))
         except NoCredentials as reason:
             return _json({"Code": reason.code, "Message": reason.message}, status=reason.status)
+
+
+class _Answer:
+    """moto's answer, passed on as moto made it: status, headers and body iterable, with no
+    response object built around it. Refusals are known before anything is sent: moto
+    has run the request (and the engine's hook, at its parsed dispatch) by the time its
+    WSGI app returns; an app that starts its response only while its body is read is run
+    to the end first."""
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], body):
+        self.status, self.headers, self.body = status, headers, body
+
+    @classmethod
+    def run(cls, app, environ) -> _Answer:
+        started: list = []
+        written: list[bytes] = []
+
+        def start_response(status, headers, exc_info=None):
+            if exc_info is not None and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [status, headers]
+            return written.append
+
+        body = app(environ, start_response)
+        if not started or written:  # a lazy app, or one using write(): run it to the end now
+            try:
+                chunks = written + list(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+            if not started:
+                raise RuntimeError("moto's WSGI app returned without starting a response")
+            body = chunks
+        answer = cls(started[0], list(started[1]), body)
+        if environ.get("REQUEST_METHOD") == "HEAD" or answer.status_code in (204, 304) or 100 <= answer.status_code < 200:
+            answer.close()  # no body, as werkzeug's Response sends none for these
+            answer.body = ()
+        return answer
+
+    @property
+    def status_code(self) -> int:
+        try:
+            return int(self.status.split(None, 1)[0])
+        except (ValueError, IndexError):
+            return 500
+
+    @property
+    def content_type(self) -> str:
+        return next((value for name, value in self.headers if name.lower() == "content-type"), "")
+
+    def close(self) -> None:
+        if hasattr(self.body, "close"):
+            self.body.close()
+
+    def __call__(self, environ, start_response):
+        start_response(self.status, self.headers)
+        return self.body
 
 
 def _read_body(environ, protocol: str) -> bytes:

@@ -1,10 +1,19 @@
 """Signature Version 4, checked as AWS checks it, with the secrets the sandbox issued.
 
-moto reads only the key id of a request. The sandbox recomputes the signature with
-botocore's own signer (the code boto3 signs with), over exactly the headers the
-client says it signed, and refuses: an Authorization header it cannot parse in one
-way (two key ids, stray text), a wrong secret, a date more than 15 minutes away
-from now, and a body whose hash is not the one signed.
+moto reads only the key id of a request. The sandbox recomputes the signature over
+exactly the headers the client says it signed, and refuses: an Authorization header it
+cannot parse in one way (two key ids, stray text), a wrong secret, a date more than 15
+minutes away from now, and a body whose hash is not the one signed.
+
+Two computations of the canonical request live here. ``canonical_request`` builds it
+directly from the WSGI environ (botocore's ``normalize_url_path`` for the path, the rest
+as SigV4 and botocore's ``SigV4Auth`` define it): this is what ``verify`` uses, on every
+request. ``botocore_canonical_request`` builds it with botocore's own signer and request
+objects, as the sandbox did before; it is kept as the reference, and tests/test_sigv4.py
+proves the two agree on every kind of request the sandbox serves (query, JSON,
+REST with odd paths, S3 with a signed payload hash, unsigned and streaming payloads,
+presigned URLs, folded header whitespace). The signing key, derived by four HMACs from
+the secret, is cached per (secret, date, region, service), as the SDKs do.
 """
 
 from __future__ import annotations
@@ -14,7 +23,8 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qsl, quote
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote, unquote
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -29,6 +39,8 @@ _HEADER = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[A-Z0-9]{16,128})/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/"
     r"(?P<service>[a-z0-9-]+)/aws4_request,\s*SignedHeaders=(?P<headers>[a-z0-9;\-]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
 _UNSIGNED = {"UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}
+_SIGNED_HEADERS = re.compile(r"[a-z0-9;\-]+")  # as in the Authorization header: SigV4 names are lower case
+_TIMESTAMP = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,6 @@ def claim(environ: dict) -> Signed | None:
     """The signature a request carries, or None when unsigned. Raises on a header that does
     not parse as exactly one SigV4 signature (``IncompleteSignature``)."""
     header = environ.get("HTTP_AUTHORIZATION")
-    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     if header is not None:
         match = _HEADER.fullmatch(header.strip())
         if not match:
@@ -61,18 +72,100 @@ def claim(environ: dict) -> Signed | None:
         return Signed(match["key"], match["date"], match["region"], match["service"],
                       tuple(match["headers"].split(";")), match["signature"], timestamp,
                       environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), presigned=False)
+    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     if "X-Amz-Signature" in query or "X-Amz-Credential" in query:
         parts = query.get("X-Amz-Credential", "").split("/")
         if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or len(parts) != 5 or parts[4] != "aws4_request":
             raise errors.IncompleteSignature("The presigned URL's X-Amz-Credential is not a SigV4 credential.")
-        return Signed(parts[0], parts[1], parts[2], parts[3], tuple(query.get("X-Amz-SignedHeaders", "host").split(";")),
+        signed_headers = query.get("X-Amz-SignedHeaders", "host")
+        if not _SIGNED_HEADERS.fullmatch(signed_headers):
+            raise errors.IncompleteSignature("The presigned URL's X-Amz-SignedHeaders must list lower-case header names.")
+        return Signed(parts[0], parts[1], parts[2], parts[3], tuple(signed_headers.split(";")),
                       query.get("X-Amz-Signature", ""), query.get("X-Amz-Date", ""),
                       query.get("X-Amz-Security-Token"), presigned=True)
     return None
 
 
+def _requote(text: str) -> str:
+    """AWS's canonical form: percent-encode everything but unreserved characters, once."""
+    return quote(unquote(text.replace("+", "%20")), safe="-_.~")
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    """The request's headers as the client sent them, by lower-case name (WSGI joins repeats)."""
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    return headers
+
+
+def _header(environ: dict, name: str) -> str | None:
+    """One header by lower-case name, as ``_headers`` would give it, without reading them all."""
+    if "_" in name or name != name.lower():
+        return None  # WSGI names never hold these: ``_headers`` cannot produce such a name
+    if name in ("content-type", "content-length"):
+        key = name.upper().replace("-", "_")
+        return environ[key] if environ.get(key) else environ.get(f"HTTP_{key}")
+    return environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+
+def _raw_target(environ: dict) -> tuple[str, str]:
+    """(path, query) exactly as they travelled on the request line."""
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or quote(environ.get("PATH_INFO", "/"))
+    raw_path, _, raw_query = raw_uri.partition("?")
+    return raw_path, raw_query
+
+
+def _unsigned_presigned(signed: Signed, headers: dict[str, str]) -> bool:
+    """An S3 presigned URL signs no payload (botocore's ``S3SigV4QueryAuth``); other services'
+    presigned URLs sign the body's hash, as their Authorization headers do (``SigV4QueryAuth``)."""
+    return signed.presigned and signed.service == "s3" and "x-amz-content-sha256" not in headers
+
+
+def _payload_hash(signed: Signed, headers: dict[str, str], body: bytes) -> str:
+    """The payload line of the canonical request: the declared hash, else the body's SHA-256."""
+    declared = headers.get("x-amz-content-sha256")
+    if declared is not None:
+        return declared
+    return hashlib.sha256(body).hexdigest()
+
+
+def canonical_request(signed: Signed, environ: dict, body: bytes) -> str:
+    """The SigV4 canonical request of this WSGI request, computed directly (the fast path)."""
+    headers = {}
+    for name in signed.signed_headers + ("x-amz-content-sha256",):
+        value = _header(environ, name)
+        if value is not None:
+            headers[name] = value
+    raw_path, raw_query = _raw_target(environ)
+    if signed.service == "s3":  # S3 signs the path exactly as sent
+        path = raw_path or "/"
+    else:
+        path = quote(normalize_url_path(raw_path or "/"), safe="/~")
+    query = raw_query
+    if signed.presigned:
+        query = "&".join(p for p in query.split("&") if not p.startswith("X-Amz-Signature="))
+    pairs = sorted(tuple(p.partition("=")[::2]) for p in query.split("&") if p)
+    canonical_query = "&".join(f"{_requote(k)}={_requote(v)}" for k, v in pairs)
+    if _unsigned_presigned(signed, headers):
+        headers = {**headers, "x-amz-content-sha256": "UNSIGNED-PAYLOAD"}  # as the reference sets it
+    values: dict[str, list[str]] = {}
+    for name in signed.signed_headers:  # as botocore's headers_to_sign, over the signed names only
+        if name in headers:
+            values.setdefault(name, []).append(headers[name])
+    names = sorted(values)
+    canonical_headers = "\n".join(f"{name}:{','.join(' '.join(v.split()) for v in values[name])}" for name in names) + "\n"
+    return "\n".join([environ.get("REQUEST_METHOD", "GET").upper(), path, canonical_query, canonical_headers,
+                      ";".join(names), _payload_hash(signed, headers, body)])
+
+
 class _Recompute(SigV4Auth):
-    """botocore's signer, told which headers were signed and how the path travelled."""
+    """botocore's signer, told which headers were signed and how the path travelled (the reference)."""
 
     def __init__(self, secret: str, signed: Signed, raw_path: str):
         super().__init__(Credentials(signed.access_key, secret), signed.service, signed.region)
@@ -86,7 +179,7 @@ class _Recompute(SigV4Auth):
         return chosen
 
     def _normalize_url_path(self, path):
-        if self._signed.service == "s3":  # S3 signs the path exactly as sent
+        if self._signed.service == "s3":
             return self._raw_path or "/"
         return quote(normalize_url_path(self._raw_path or "/"), safe="/~")
 
@@ -98,18 +191,58 @@ class _Recompute(SigV4Auth):
         return "&".join(f"{_requote(k)}={_requote(v)}" for k, v in pairs)
 
 
-def _requote(text: str) -> str:
-    """AWS's canonical form: percent-encode everything but unreserved characters, once."""
-    from urllib.parse import unquote
+def _botocore_request(signed: Signed, secret: str, environ: dict, body: bytes) -> tuple[_Recompute, AWSRequest]:
+    headers = _headers(environ)
+    raw_path, raw_query = _raw_target(environ)
+    request = AWSRequest(method=environ.get("REQUEST_METHOD", "GET"),
+                         url=f"http://{environ.get('HTTP_HOST', '')}{raw_path}?{raw_query}", headers=headers, data=body)
+    request.context["timestamp"] = signed.timestamp
+    if _unsigned_presigned(signed, headers):
+        request.headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+    return _Recompute(secret, signed, raw_path), request
 
-    return quote(unquote(text.replace("+", "%20")), safe="-_.~")
+
+def botocore_canonical_request(signed: Signed, environ: dict, body: bytes) -> str:
+    """The canonical request as botocore's ``SigV4Auth`` computes it (the reference for the fast path)."""
+    signer, request = _botocore_request(signed, "unused", environ, body)
+    return signer.canonical_request(request)
+
+
+def botocore_signature(signed: Signed, secret: str, environ: dict, body: bytes) -> str:
+    """The signature as botocore's ``SigV4Auth`` computes it, end to end (the reference)."""
+    signer, request = _botocore_request(signed, secret, environ, body)
+    return signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+
+
+@lru_cache(maxsize=1024)
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """SigV4's derived key: HMAC chain over the credential scope (valid for the whole day)."""
+    key = hmac.digest(f"AWS4{secret}".encode(), date.encode(), "sha256")
+    for part in (region, service, "aws4_request"):
+        key = hmac.digest(key, part.encode(), "sha256")
+    return key
+
+
+def signature(signed: Signed, secret: str, canonical: str) -> str:
+    """The signature of a canonical request under ``signed``'s credential scope."""
+    scope = f"{signed.timestamp[:8]}/{signed.region}/{signed.service}/aws4_request"
+    string_to_sign = f"AWS4-HMAC-SHA256\n{signed.timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = signing_key(secret, signed.timestamp[:8], signed.region, signed.service)
+    return hmac.digest(key, string_to_sign.encode(), "sha256").hex()
+
+
+def _parse_timestamp(timestamp: str) -> datetime:
+    match = _TIMESTAMP.fullmatch(timestamp)
+    if not match:
+        raise ValueError(timestamp)
+    return datetime(*(int(part) for part in match.groups()), tzinfo=timezone.utc)
 
 
 def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetime | None = None) -> None:
     """Raise ``SignatureDoesNotMatch`` unless ``secret`` produced this request's signature now."""
     now = now or datetime.now(timezone.utc)
     try:
-        when = datetime.strptime(signed.timestamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        when = _parse_timestamp(signed.timestamp)
     except ValueError:
         raise errors.IncompleteSignature("The request must carry an X-Amz-Date header in ISO 8601 basic format.") from None
     if signed.timestamp[:8] != signed.date:
@@ -119,29 +252,11 @@ def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetim
         raise errors.SignatureDoesNotMatch(
             f"Signature expired: {signed.timestamp} is now earlier than {earliest} or later than {latest} "
             "(the request's clock is more than 15 minutes from the sandbox's).")
-    host = environ.get("HTTP_HOST", "")
-    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or quote(environ.get("PATH_INFO", "/"))
-    raw_path, _, raw_query = raw_uri.partition("?")
-    headers = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").lower()] = value
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    if environ.get("CONTENT_LENGTH"):
-        headers["content-length"] = environ["CONTENT_LENGTH"]
-    request = AWSRequest(method=environ.get("REQUEST_METHOD", "GET"), url=f"http://{host}{raw_path}?{raw_query}",
-                         headers=headers, data=body)
-    request.context["timestamp"] = signed.timestamp
-    declared = headers.get("x-amz-content-sha256")
-    if signed.presigned:
-        request.headers["X-Amz-Content-SHA256"] = declared or "UNSIGNED-PAYLOAD"
-    elif declared and declared not in _UNSIGNED and not declared.startswith("STREAMING-"):
+    declared = _header(environ, "x-amz-content-sha256")
+    if declared and declared not in _UNSIGNED and not declared.startswith("STREAMING-"):
         if declared != hashlib.sha256(body).hexdigest():
             raise errors.SignatureDoesNotMatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
-    signer = _Recompute(secret, signed, raw_path)
-    canonical = signer.canonical_request(request)
-    expected = signer.signature(signer.string_to_sign(request, canonical), request)
+    expected = signature(signed, secret, canonical_request(signed, environ, body))
     if not hmac.compare_digest(expected, signed.signature):
         raise errors.SignatureDoesNotMatch(
             "The request signature we calculated does not match the signature you provided. "
