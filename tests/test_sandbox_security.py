@@ -264,6 +264,146 @@ def test_expired_credentials_are_refused_on_every_protocol(box):
         assert status in (400, 403) and code in text, (service, text)
 
 
+# -- presigned URLs: the signature in the query string ----------------------------------------
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def presigner(box, key: str, secret: str, service: str, token: str | None = None, signed_at: datetime | None = None):
+    """boto3's ``generate_presigned_url`` for ``service`` (SigV4), optionally dated ``signed_at``."""
+    import boto3
+    import botocore.auth
+    from botocore.config import Config
+
+    client = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
+                           region_name=REGION).client(service, endpoint_url=box.endpoint,
+                                                      config=Config(signature_version="s3v4" if service == "s3" else "v4"))
+
+    def presign(method: str, params: dict | None = None, expires: int = 60, http_method: str | None = None) -> str:
+        real = botocore.auth.get_current_datetime
+        if signed_at is not None:
+            botocore.auth.get_current_datetime = lambda: signed_at.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            return client.generate_presigned_url(method, Params=params or {}, ExpiresIn=expires, HttpMethod=http_method)
+        finally:
+            botocore.auth.get_current_datetime = real
+    return presign
+
+
+@pytest.fixture(scope="module")
+def presigned_object(box) -> dict:
+    s3 = session(box.info).client("s3")
+    s3.create_bucket(Bucket="presigned-reports")
+    s3.put_object(Bucket="presigned-reports", Key="q3.txt", Body=b"quarter three")
+    return {"Bucket": "presigned-reports", "Key": "q3.txt"}
+
+
+def test_a_presigned_s3_url_works(box, presigned_object):
+    url = presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=60" in url
+    assert fetch(url) == (200, "quarter three")
+
+
+def test_a_presigned_s3_url_with_a_wrong_secret_is_refused(box, presigned_object):
+    status, text = fetch(presigner(box, box.key_id, "not-the-secret", "s3")("get_object", presigned_object))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text and "quarter" not in text
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda url: url.replace("/q3.txt?", "/q4.txt?"),  # another object
+    lambda url: url.replace("X-Amz-Expires=60", "X-Amz-Expires=600"),  # a longer life
+    lambda url: url.replace("X-Amz-Date=", "response-content-type=text%2Fhtml&X-Amz-Date="),  # an added parameter
+], ids=["key", "expires", "added-parameter"])
+def test_a_tampered_presigned_s3_url_is_refused(box, presigned_object, tamper):
+    status, text = fetch(tamper(presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+
+
+def test_an_expired_presigned_s3_url_is_refused(box, presigned_object):
+    two_minutes_ago = datetime.now(timezone.utc) - timedelta(minutes=2)
+    status, text = fetch(presigner(box, box.key_id, box.secret, "s3", signed_at=two_minutes_ago)("get_object", presigned_object))
+    assert status == 403 and "<Code>AccessDenied</Code><Message>Request has expired</Message>" in text
+
+
+def test_a_presigned_s3_url_with_a_forged_signature_is_refused(box, presigned_object):
+    import re
+
+    url = presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)
+    status, text = fetch(re.sub("X-Amz-Signature=[0-9a-f]{64}", "X-Amz-Signature=" + "0" * 64, url))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+
+
+@pytest.mark.parametrize("change, code", [
+    (lambda url: url.replace("X-Amz-Expires=60&", ""), "AuthorizationQueryParametersError"),
+    (lambda url: url.replace("X-Amz-Expires=60", "X-Amz-Expires=604801"), "AuthorizationQueryParametersError"),
+], ids=["no-expires", "longer-than-a-week"])
+def test_a_presigned_s3_url_must_say_how_long_it_lives(box, presigned_object, change, code):
+    status, text = fetch(change(presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)))
+    assert status == 400 and f"<Code>{code}</Code>" in text
+
+
+def test_a_signature_version_2_url_is_refused_with_a_hint(box, presigned_object):
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.Session(aws_access_key_id=box.key_id, aws_secret_access_key=box.secret, region_name=REGION).client(
+        "s3", endpoint_url=box.endpoint, config=Config(signature_version="s3"))  # what boto3 1.x presigns with by default
+    url = s3.generate_presigned_url("get_object", Params=presigned_object)
+    assert "AWSAccessKeyId=" in url
+    status, text = fetch(url)
+    assert status == 400 and "<Code>InvalidRequest</Code>" in text and "AWS4-HMAC-SHA256" in text
+
+
+def test_a_presigned_url_is_judged_by_the_signers_policies(box, creds, presigned_object):
+    status, text = fetch(presigner(box, creds["AccessKeyId"], creds["SecretAccessKey"], "s3", creds["Token"])(
+        "get_object", presigned_object))
+    assert status == 403 and "<Code>AccessDenied</Code>" in text and "s3:GetObject" in text
+
+
+def test_a_presigned_sts_url_is_served_by_sts(box, creds):
+    url = presigner(box, box.key_id, box.secret, "sts")("get_caller_identity", http_method="GET")
+    status, text = fetch(url)
+    assert status == 200 and f":user/{settings.LEARNER_USER}</Arn>" in text
+    url = presigner(box, creds["AccessKeyId"], creds["SecretAccessKey"], "sts", creds["Token"])(
+        "get_caller_identity", http_method="GET")
+    status, text = fetch(url)
+    assert status == 200 and ":assumed-role/least/" in text
+
+
+def test_a_presigned_iam_url_is_decided_as_iam(box, creds):
+    """moto would serve ``GET /?Action=CreateUser`` with no Authorization header as S3: the
+    signed scope decides the service, and the role's policies decide the call."""
+    url = presigner(box, creds["AccessKeyId"], creds["SecretAccessKey"], "iam", creds["Token"])(
+        "create_user", {"UserName": "presigned-intruder"}, http_method="GET")
+    status, text = fetch(url)
+    assert status == 403 and "<Code>AccessDenied</Code>" in text and "iam:CreateUser" in text
+    assert "presigned-intruder" not in [u["UserName"] for u in box.iam.list_users()["Users"]]
+    status, text = fetch(presigner(box, box.key_id, box.secret, "iam")("list_users", http_method="GET"))
+    assert status == 200 and "<ListUsersResponse" in text
+
+
+@pytest.mark.parametrize("case", ["wrong-secret", "tampered", "expired", "forged", "signed-as-post"])
+def test_a_bad_presigned_sts_url_is_refused(box, case):
+    import re
+
+    secret = "not-the-secret" if case == "wrong-secret" else box.secret
+    signed_at = datetime.now(timezone.utc) - timedelta(minutes=2) if case == "expired" else None
+    url = presigner(box, box.key_id, secret, "sts", signed_at=signed_at)(
+        "get_caller_identity", http_method=None if case == "signed-as-post" else "GET")
+    if case == "tampered":
+        url = url.replace("Version=2011-06-15", "Version=2011-06-15&DurationSeconds=1")
+    if case == "forged":
+        url = re.sub("X-Amz-Signature=[0-9a-f]{64}", "X-Amz-Signature=" + "f" * 64, url)
+    status, text = fetch(url)
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text and "GetCallerIdentityResult" not in text
+    if case == "expired":
+        assert "Signature expired" in text
+
+
 # -- trust policies ------------------------------------------------------------------------
 def test_assume_role_honours_the_trust_policy(box, as_instance):
     box.iam.create_role(RoleName="lambda-only", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))

@@ -124,6 +124,33 @@ class IncompleteSignature(AwsError):
     code, error_code, json_code = 400, "IncompleteSignature", "IncompleteSignatureException"
 
 
+class UnsupportedSignature(AwsError):
+    """Signature Version 2: S3 refuses it for buckets made since June 2020, as every sandbox bucket is."""
+
+    code, error_code, json_code = 400, "InvalidRequest", "InvalidSignatureException"
+    HINT = ("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256. "
+            "(iamlab: boto3 presigns S3 URLs with Signature Version 2 unless told otherwise: "
+            "client('s3', config=botocore.config.Config(signature_version='s3v4')).)")
+
+    def __init__(self, message: str = HINT, service: str = "", protocol: str = "query"):
+        super().__init__(message, service, protocol)
+
+
+class AuthorizationQueryParametersError(AwsError):
+    """A presigned URL's X-Amz-* parameters are missing or out of range (S3's code)."""
+
+    code, error_code, json_code = 400, "AuthorizationQueryParametersError", "IncompleteSignatureException"
+
+
+class RequestExpired(AwsError):
+    """A presigned S3 URL used after X-Amz-Date + X-Amz-Expires: S3's 403 AccessDenied."""
+
+    code, error_code, json_code = 403, "AccessDenied", "AccessDeniedException"
+
+    def __init__(self, message: str = "Request has expired", service: str = "", protocol: str = "query"):
+        super().__init__(message, service, protocol)
+
+
 class ExpiredToken(AwsError):
     code, error_code, json_code = 403, "ExpiredToken", "ExpiredTokenException"
 

@@ -45,9 +45,22 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID
 
 
+class _Dispatcher(DomainDispatcherApplication):
+    """moto picks the service from the Authorization header's credential scope. A presigned
+    URL has none (moto would guess S3 for ``GET /?Action=...``): the server names the verified
+    scope in ``environ["iamlab.scope"]`` (region, service), and moto dispatches on that."""
+
+    def infer_service_region_host(self, environ, path):
+        scope = environ.get("iamlab.scope")
+        if scope and not environ.get("HTTP_AUTHORIZATION"):
+            region, service = scope
+            environ = dict(environ, HTTP_AUTHORIZATION=f"AWS4-HMAC-SHA256 Credential=presigned/date/{region}/{service}/aws4_request")
+        return super().infer_service_region_host(environ, path)
+
+
 def make_wsgi_app() -> DomainDispatcherApplication:
     """moto's server application: every AWS service on one port."""
-    return DomainDispatcherApplication(create_backend_app)
+    return _Dispatcher(create_backend_app)
 
 
 def reset_all() -> None:

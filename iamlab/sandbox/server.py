@@ -176,6 +176,7 @@ class SandboxApp:
             raise errors.ExpiredToken(service=claim.service, protocol=protocol)
         if target:
             _check_json_request(environ, body)
+        environ["iamlab.scope"] = (claim.region, claim.service)  # moto serves the service that was signed for
         caller = Caller(claim.access_key, signer.principal, signer.admin, claim.region, protocol,
                         environ.get("REMOTE_ADDR", "127.0.0.1"))
         with serving(caller):

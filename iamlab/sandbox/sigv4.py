@@ -5,6 +5,12 @@ botocore's own signer (the code boto3 signs with), over exactly the headers the
 client says it signed, and refuses: an Authorization header it cannot parse in one
 way (two key ids, stray text), a wrong secret, a date more than 15 minutes away
 from now, and a body whose hash is not the one signed.
+
+A presigned URL (the signature in X-Amz-* query parameters) is checked the same way,
+and lives from X-Amz-Date for X-Amz-Expires seconds (at most a week; S3 says "Request
+has expired" after). Other services give a presigned request 15 minutes whatever it
+asks, as STS does; the sandbox also holds them to a shorter X-Amz-Expires.
+Signature Version 2 is refused, as S3 refuses it for buckets made since 2020.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ from botocore.utils import normalize_url_path
 from . import errors
 
 MAX_SKEW = timedelta(minutes=15)
+MAX_EXPIRES = 604800  # a week: the signing key's own life
 _HEADER = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[A-Z0-9]{16,128})/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/"
     r"(?P<service>[a-z0-9-]+)/aws4_request,\s*SignedHeaders=(?P<headers>[a-z0-9;\-]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
+_KEY = re.compile(r"[A-Z0-9]{16,128}")
+_PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _UNSIGNED = {"UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}
 
 
@@ -44,6 +53,7 @@ class Signed:
     timestamp: str  # X-Amz-Date, YYYYMMDDTHHMMSSZ
     session_token: str | None
     presigned: bool
+    expires: str | None = None  # X-Amz-Expires of a presigned URL, as sent
 
 
 def claim(environ: dict) -> Signed | None:
@@ -51,6 +61,8 @@ def claim(environ: dict) -> Signed | None:
     not parse as exactly one SigV4 signature (``IncompleteSignature``)."""
     header = environ.get("HTTP_AUTHORIZATION")
     query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    if header is not None and header.startswith("AWS "):  # S3's Signature Version 2: "AWS key:signature"
+        raise errors.UnsupportedSignature(service="s3", protocol="rest-xml")
     if header is not None:
         match = _HEADER.fullmatch(header.strip())
         if not match:
@@ -61,13 +73,20 @@ def claim(environ: dict) -> Signed | None:
         return Signed(match["key"], match["date"], match["region"], match["service"],
                       tuple(match["headers"].split(";")), match["signature"], timestamp,
                       environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), presigned=False)
-    if "X-Amz-Signature" in query or "X-Amz-Credential" in query:
+    if any(name in query for name in _PRESIGN_PARAMS):
         parts = query.get("X-Amz-Credential", "").split("/")
-        if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or len(parts) != 5 or parts[4] != "aws4_request":
-            raise errors.IncompleteSignature("The presigned URL's X-Amz-Credential is not a SigV4 credential.")
-        return Signed(parts[0], parts[1], parts[2], parts[3], tuple(query.get("X-Amz-SignedHeaders", "host").split(";")),
-                      query.get("X-Amz-Signature", ""), query.get("X-Amz-Date", ""),
-                      query.get("X-Amz-Security-Token"), presigned=True)
+        if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or len(parts) != 5 or parts[4] != "aws4_request" \
+                or not _KEY.fullmatch(parts[0]) or not all(query.get(name) for name in _PRESIGN_PARAMS):
+            error = errors.AuthorizationQueryParametersError(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+                "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+            raise error.speaking(parts[3], errors.protocol_of(parts[3])) if len(parts) == 5 else error
+        return Signed(parts[0], parts[1], parts[2], parts[3], tuple(query["X-Amz-SignedHeaders"].split(";")),
+                      query["X-Amz-Signature"], query["X-Amz-Date"], query.get("X-Amz-Security-Token"),
+                      presigned=True, expires=query.get("X-Amz-Expires"))
+    if "AWSAccessKeyId" in query or "SignatureVersion" in query:
+        s3_style = "Expires" in query  # S3's SigV2 presigned URL; the query APIs name SignatureVersion=2
+        raise errors.UnsupportedSignature(service="s3" if s3_style else "", protocol="rest-xml" if s3_style else "query")
     return None
 
 
@@ -114,7 +133,9 @@ def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetim
         raise errors.IncompleteSignature("The request must carry an X-Amz-Date header in ISO 8601 basic format.") from None
     if signed.timestamp[:8] != signed.date:
         raise errors.SignatureDoesNotMatch("The credential scope's date does not match X-Amz-Date.")
-    if abs(now - when) > MAX_SKEW and not signed.presigned:
+    if signed.presigned:
+        _presigned_window(signed, when, now)
+    elif abs(now - when) > MAX_SKEW:
         earliest, latest = (now - MAX_SKEW).strftime("%Y%m%dT%H%M%SZ"), (now + MAX_SKEW).strftime("%Y%m%dT%H%M%SZ")
         raise errors.SignatureDoesNotMatch(
             f"Signature expired: {signed.timestamp} is now earlier than {earliest} or later than {latest} "
@@ -134,7 +155,7 @@ def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetim
                          headers=headers, data=body)
     request.context["timestamp"] = signed.timestamp
     declared = headers.get("x-amz-content-sha256")
-    if signed.presigned:
+    if signed.presigned and signed.service == "s3":  # S3 presigns no payload; other services sign the (empty) body
         request.headers["X-Amz-Content-SHA256"] = declared or "UNSIGNED-PAYLOAD"
     elif declared and declared not in _UNSIGNED and not declared.startswith("STREAMING-"):
         if declared != hashlib.sha256(body).hexdigest():
@@ -146,3 +167,33 @@ def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetim
         raise errors.SignatureDoesNotMatch(
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method.")
+
+
+def _presigned_window(signed: Signed, when: datetime, now: datetime) -> None:
+    """A presigned URL is good from X-Amz-Date (give or take the clock skew) for X-Amz-Expires seconds."""
+    s3 = signed.service == "s3"
+    try:
+        expires = int(signed.expires) if signed.expires is not None else None
+    except ValueError:
+        raise errors.AuthorizationQueryParametersError("X-Amz-Expires should be a number") from None
+    if expires is None and s3:
+        raise errors.AuthorizationQueryParametersError(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+            "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+    if expires is not None and expires < 0:
+        raise errors.AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
+    if expires is not None and expires > MAX_EXPIRES:
+        raise errors.AuthorizationQueryParametersError(
+            f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES}")
+    if when - now > MAX_SKEW:
+        raise errors.SignatureDoesNotMatch(
+            f"Signature not yet current: {signed.timestamp} is still later than "
+            f"{(now + MAX_SKEW).strftime('%Y%m%dT%H%M%SZ')} (the request's clock is ahead of the sandbox's).")
+    lifetime = timedelta(seconds=expires) if s3 else min(MAX_SKEW, timedelta(seconds=expires if expires is not None else 900))
+    if now > when + lifetime:
+        if s3:
+            raise errors.RequestExpired()
+        raise errors.SignatureDoesNotMatch(
+            f"Signature expired: {signed.timestamp} is now earlier than "
+            f"{(now - lifetime).strftime('%Y%m%dT%H%M%SZ')} ({now.strftime('%Y%m%dT%H%M%SZ')} - "
+            f"{int(lifetime.total_seconds())} s.)")
