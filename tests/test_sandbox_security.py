@@ -404,6 +404,115 @@ def test_a_bad_presigned_sts_url_is_refused(box, case):
         assert "Signature expired" in text
 
 
+# -- keys of IAM users made in the sandbox (aws iam create-access-key) -------------------------
+READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
+
+
+def new_user(box, name: str) -> dict:
+    box.iam.create_user(UserName=name)
+    key = box.iam.create_access_key(UserName=name)["AccessKey"]
+    return {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+
+
+def as_user(box, keys: dict, service: str, secret: str | None = None):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.Session(aws_access_key_id=keys["key"], aws_secret_access_key=secret or keys["secret"],
+                         region_name=REGION).client(service, endpoint_url=box.endpoint,
+                                                    config=Config(retries={"max_attempts": 1}))
+
+
+def error_of(call) -> dict:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]
+
+
+def test_a_users_own_key_is_decided_by_the_users_policies(box):
+    alice = new_user(box, "alice")
+    ecr = as_user(box, alice, "ecr")
+    assert as_user(box, alice, "sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/alice"
+    error = error_of(ecr.describe_repositories)
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"] == (f"User: arn:aws:iam::{ACCOUNT}:user/alice is not authorized to perform: "
+                                f"ecr:DescribeRepositories on resource: arn:aws:ecr:{REGION}:{ACCOUNT}:repository/* "
+                                "because no identity-based policy allows the ecr:DescribeRepositories action")
+    box.iam.attach_user_policy(UserName="alice", PolicyArn=READ_ONLY)
+    assert "flask_app" in [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]]
+    assert error_of(lambda: ecr.create_repository(repositoryName="alices"))["Code"] == "AccessDeniedException"
+    assert error_of(lambda: as_user(box, alice, "iam").create_user(UserName="alices-friend"))["Code"] == "AccessDenied"
+
+
+def test_a_users_group_policies_apply_to_its_keys(box):
+    bob = new_user(box, "bob")
+    ecr = as_user(box, bob, "ecr")
+    assert error_of(ecr.describe_repositories)["Code"] == "AccessDeniedException"
+    box.iam.create_group(GroupName="readers")
+    box.iam.put_group_policy(GroupName="readers", PolicyName="describe", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:DescribeRepositories", "Resource": "*"}]}))
+    box.iam.add_user_to_group(GroupName="readers", UserName="bob")
+    assert ecr.describe_repositories()["repositories"]
+    box.iam.put_user_policy(UserName="bob", PolicyName="no", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ecr:*", "Resource": "*"}]}))
+    assert "explicit deny" in error_of(ecr.describe_repositories)["Message"]
+
+
+def test_the_simulator_reads_a_users_policies_as_enforcement_does(box):
+    carol = new_user(box, "carol")
+    box.iam.attach_user_policy(UserName="carol", PolicyArn=READ_ONLY)
+    results = box.iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/carol", ActionNames=["ecr:DescribeRepositories", "ecr:DeleteRepository"],
+        ResourceArns=[FLASK])["EvaluationResults"]
+    decisions = {r["EvalActionName"]: r["EvalDecision"] for r in results}
+    assert decisions == {"ecr:DescribeRepositories": "allowed", "ecr:DeleteRepository": "implicitDeny"}
+    ecr = as_user(box, carol, "ecr")
+    assert ecr.describe_repositories(repositoryNames=["flask_app"])["repositories"]
+    assert error_of(lambda: ecr.delete_repository(repositoryName="flask_app"))["Code"] == "AccessDeniedException"
+
+
+def test_a_users_key_with_a_wrong_secret_is_refused(box):
+    dave = new_user(box, "dave")
+    box.iam.attach_user_policy(UserName="dave", PolicyArn=READ_ONLY)
+    error = error_of(as_user(box, dave, "ecr", secret="not-the-secret" * 3).describe_repositories)
+    assert error["Code"] == "InvalidSignatureException"  # SignatureDoesNotMatch, in ECR's JSON protocol
+    assert error_of(as_user(box, dave, "sts", secret="x" * 40).get_caller_identity)["Code"] == "SignatureDoesNotMatch"
+
+
+def test_an_inactive_key_is_refused(box):
+    erin = new_user(box, "erin")
+    box.iam.attach_user_policy(UserName="erin", PolicyArn=READ_ONLY)
+    box.iam.update_access_key(UserName="erin", AccessKeyId=erin["key"], Status="Inactive")
+    assert error_of(as_user(box, erin, "sts").get_caller_identity)["Code"] == "InvalidClientTokenId"
+    assert error_of(as_user(box, erin, "ecr").describe_repositories)["Code"] == "UnrecognizedClientException"
+    box.iam.update_access_key(UserName="erin", AccessKeyId=erin["key"], Status="Active")
+    assert as_user(box, erin, "ecr").describe_repositories()["repositories"]
+
+
+def test_a_deleted_users_key_is_refused(box):
+    frank = new_user(box, "frank")
+    assert as_user(box, frank, "sts").get_caller_identity()["Arn"].endswith(":user/frank")
+    box.iam.delete_user(UserName="frank")  # moto, unlike IAM, lets the keys outlive their user
+    assert error_of(as_user(box, frank, "sts").get_caller_identity)["Code"] == "InvalidClientTokenId"
+    grace = new_user(box, "grace")
+    box.iam.delete_access_key(UserName="grace", AccessKeyId=grace["key"])
+    assert error_of(as_user(box, grace, "sts").get_caller_identity)["Code"] == "InvalidClientTokenId"
+
+
+def test_a_users_registry_token_is_judged_by_the_users_policies(box):
+    """The registry must not take a user's token for the learner's (who has full access)."""
+    heidi = new_user(box, "heidi")
+    box.iam.put_user_policy(UserName="heidi", PolicyName="token-only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]}))
+    token = as_user(box, heidi, "ecr").get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    request = urllib.request.Request(f"{box.endpoint}/v2/flask_app/manifests/latest",
+                                     headers={"Authorization": f"Basic {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403 and "user/heidi is not authorized to perform: ecr:BatchGetImage" in \
+        refused.value.read().decode()
+
+
 # -- trust policies ------------------------------------------------------------------------
 def test_assume_role_honours_the_trust_policy(box, as_instance):
     box.iam.create_role(RoleName="lambda-only", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))

@@ -104,9 +104,12 @@ class AccessDenied(AwsError):
 
 class InvalidClientTokenId(AwsError):
     code, error_code, json_code = 403, "InvalidClientTokenId", "UnrecognizedClientException"
-    HINT = ("The security token included in the request is invalid. (iamlab: this sandbox never issued this key. "
-            "If this shell exported `python -m iamlab sandbox env` before the sandbox restarted, its keys are gone: "
+    HINT = ("The security token included in the request is invalid. (iamlab: no one in this sandbox holds this key: "
+            "it never issued it, or the key or its user was deleted. If this shell exported `python -m iamlab sandbox env` before the sandbox restarted, its keys are gone: "
             'run `eval "$(python -m iamlab sandbox env)"` again, or fetch the instance\'s credentials again.)')
+
+    INACTIVE = ("The security token included in the request is invalid. (iamlab: this access key is Inactive; "
+                "`aws iam update-access-key --status Active` makes it sign again.)")
 
     def __init__(self, message: str = HINT, service: str = "", protocol: str = "query"):
         super().__init__(message, service, protocol)

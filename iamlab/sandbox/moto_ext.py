@@ -120,18 +120,73 @@ def _document_text(document) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
+def _managed(entity) -> list[tuple[str, str, bool]]:
+    """(arn, default version's document, is AWS managed) of the policies attached to a role, user or group."""
+    managed = []
+    for arn, policy in entity.managed_policies.items():
+        version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+        managed.append((arn, _document_text(version.document), arn.startswith("arn:aws:iam::aws:policy/")))
+    return managed
+
+
 def role(name: str) -> RoleView | None:
     try:
         found = iam().get_role(name)
     except Exception:
         return None
-    managed = []
-    for arn, policy in found.managed_policies.items():
-        version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
-        managed.append((arn, _document_text(version.document), arn.startswith("arn:aws:iam::aws:policy/")))
+    managed = _managed(found)
     tags = {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
     return RoleView(found.name, found.arn, found.path, _document_text(found.assume_role_policy_document),
                     {k: _document_text(v) for k, v in found.policies.items()}, managed, tags)
+
+
+@dataclass(frozen=True)
+class GroupView:
+    name: str
+    inline_policies: dict[str, str]
+    managed_policies: list[tuple[str, str, bool]]
+
+
+@dataclass(frozen=True)
+class UserView:
+    name: str
+    arn: str
+    inline_policies: dict[str, str]  # name -> document
+    managed_policies: list[tuple[str, str, bool]]
+    groups: list[GroupView]
+    tags: dict[str, str]
+
+
+def user(name: str) -> UserView | None:
+    """An IAM user and every policy that applies to it (its own, its groups'), or None."""
+    backend = iam()
+    found = backend.users.get(name)
+    if found is None:
+        return None
+    groups = [GroupView(g.name, {k: _document_text(v) for k, v in g.policies.items()}, _managed(g))
+              for g in backend.get_groups_for_user(name)]
+    tags = {t["Key"]: t["Value"] for t in backend.tagger.list_tags_for_resource(found.arn)["Tags"]}
+    return UserView(found.name, found.arn, {k: _document_text(v) for k, v in found.policies.items()},
+                    _managed(found), groups, tags)
+
+
+@dataclass(frozen=True)
+class AccessKeyView:
+    access_key_id: str
+    secret_access_key: str
+    status: str  # "Active" or "Inactive"
+    user_name: str
+    user_arn: str
+
+
+def user_access_key(access_key_id: str) -> AccessKeyView | None:
+    """An access key of an existing IAM user (moto stores its secret), or None: moto keeps the keys
+    of a deleted user in its index, so the user's own list is what counts."""
+    for found in list(iam().users.values()):
+        for key in found.access_keys:
+            if key.access_key_id == access_key_id:
+                return AccessKeyView(key.access_key_id, key.secret_access_key, key.status, found.name, found.arn)
+    return None
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,8 @@ class SandboxApp:
         signer = signer_for(claim.access_key, self.learner)
         if signer is None:
             raise errors.InvalidClientTokenId(protocol=protocol)
+        if not signer.active:
+            raise errors.InvalidClientTokenId(errors.InvalidClientTokenId.INACTIVE, protocol=protocol)
         body = _read_body(environ, protocol)
         try:
             sigv4.verify(claim, signer.secret, environ, body)
