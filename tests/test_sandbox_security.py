@@ -653,6 +653,28 @@ def test_a_refused_request_with_an_unread_body_closes_its_connection(box):
     assert answer.startswith("HTTP/1.1 403") and "Connection: close" in answer
 
 
+def test_the_first_request_after_a_reset_builds_no_other_partition(box):
+    """moto found a request's account by looking its key up in the IAM backend of every
+    partition: after each reset the first request built five unused IAM backends (each
+    loading every AWS managed policy, ~1.5 s and ~25 MiB), under moto's global lock."""
+    from moto.iam.models import iam_backends
+
+    box.app.reset()
+    box.iam.list_roles()
+    session(box.info).client("sts").get_caller_identity()
+    assert list(iam_backends[ACCOUNT].keys()) == ["aws"]
+
+
+def test_an_account_header_does_not_move_a_request_to_another_account(box):
+    from moto.iam.models import iam_backends
+
+    status, _, _ = send(box, learner(box), "iam", body=b"Action=CreateUser&Version=2010-05-08&UserName=elsewhere",
+                        headers={"Content-Type": "application/x-www-form-urlencoded", "x-moto-account-id": "999999999999"})
+    assert status == 200
+    assert box.iam.get_user(UserName="elsewhere")["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/elsewhere"
+    assert "999999999999" not in iam_backends
+
+
 def test_requests_during_a_reset_get_whole_answers_from_one_account(box):
     """A reset takes the account alone: requests around it see the old or the new account,
     never half of one, and each gets an HTTP answer (no dropped connection, no 500)."""

@@ -391,7 +391,11 @@ def user_for_access_key(access_key_id: str):
 # ``on_parsed(response)`` runs after ``setup_class`` (every service parses there),
 # ``on_s3(response, bucket, key)`` where S3 checks access with its bucket and key.
 # ``access_key()`` replaces moto's regex reading of the Authorization header with
-# the key the sandbox verified.
+# the key the sandbox verified. Every request is served from the one account: moto
+# would take another from an ``x-moto-account-id`` header, and finds it by looking
+# the key up in the IAM backend of every partition, building the five it does not
+# use (each loads all AWS managed policies: ~1.5 s and ~25 MiB on the first request
+# after every reset, under moto's global backend lock).
 # ---------------------------------------------------------------------------
 @dataclass
 class DispatchHooks:
@@ -420,12 +424,16 @@ def install_dispatch_hooks(hooks: DispatchHooks) -> None:
         verified = dispatch_hooks.access_key() if dispatch_hooks.access_key else None
         return verified or original_key(self)
 
+    def get_current_account(self):
+        return ACCOUNT_ID
+
     def authorize_s3(self, bucket_name=None, key_name=None):
         if dispatch_hooks.on_s3:
             dispatch_hooks.on_s3(self, bucket_name, key_name)
 
     BaseResponse.setup_class = setup_class
     BaseResponse.get_access_key = get_access_key
+    BaseResponse.get_current_account = get_current_account
     BaseResponse._authenticate_and_authorize_s3_action = authorize_s3
     BaseResponse._iamlab_hooked = True
 

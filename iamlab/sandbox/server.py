@@ -46,8 +46,10 @@ _PRESIGNED_LAYER = re.compile(r"^/iamlab/layers/(?P<repository>.+)/(?P<digest>sh
 
 
 class ResetGate:
-    """Requests share the account; a reset has it alone. No request ever sees half a reset,
-    and the first requests after one find every backend already built."""
+    """Requests share the account; a reset has it alone: no request sees half a reset (its key
+    checked in the old account, its call run in the new). The first requests after a reset
+    build nothing big: ``reset`` builds IAM, EC2 and ECR, and moto no longer builds the
+    other partitions' IAM on the first request (``moto_ext``: the one account)."""
 
     def __init__(self):
         self._condition = threading.Condition()
