@@ -264,6 +264,255 @@ def test_expired_credentials_are_refused_on_every_protocol(box):
         assert status in (400, 403) and code in text, (service, text)
 
 
+# -- presigned URLs: the signature in the query string ----------------------------------------
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def presigner(box, key: str, secret: str, service: str, token: str | None = None, signed_at: datetime | None = None):
+    """boto3's ``generate_presigned_url`` for ``service`` (SigV4), optionally dated ``signed_at``."""
+    import boto3
+    import botocore.auth
+    from botocore.config import Config
+
+    client = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
+                           region_name=REGION).client(service, endpoint_url=box.endpoint,
+                                                      config=Config(signature_version="s3v4" if service == "s3" else "v4"))
+
+    def presign(method: str, params: dict | None = None, expires: int = 60, http_method: str | None = None) -> str:
+        real = botocore.auth.get_current_datetime
+        if signed_at is not None:
+            botocore.auth.get_current_datetime = lambda: signed_at.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            return client.generate_presigned_url(method, Params=params or {}, ExpiresIn=expires, HttpMethod=http_method)
+        finally:
+            botocore.auth.get_current_datetime = real
+    return presign
+
+
+@pytest.fixture(scope="module")
+def presigned_object(box) -> dict:
+    s3 = session(box.info).client("s3")
+    s3.create_bucket(Bucket="presigned-reports")
+    s3.put_object(Bucket="presigned-reports", Key="q3.txt", Body=b"quarter three")
+    return {"Bucket": "presigned-reports", "Key": "q3.txt"}
+
+
+def test_a_presigned_s3_url_works(box, presigned_object):
+    url = presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=60" in url
+    assert fetch(url) == (200, "quarter three")
+
+
+def test_a_presigned_s3_url_with_a_wrong_secret_is_refused(box, presigned_object):
+    status, text = fetch(presigner(box, box.key_id, "not-the-secret", "s3")("get_object", presigned_object))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text and "quarter" not in text
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda url: url.replace("/q3.txt?", "/q4.txt?"),  # another object
+    lambda url: url.replace("X-Amz-Expires=60", "X-Amz-Expires=600"),  # a longer life
+    lambda url: url.replace("X-Amz-Date=", "response-content-type=text%2Fhtml&X-Amz-Date="),  # an added parameter
+], ids=["key", "expires", "added-parameter"])
+def test_a_tampered_presigned_s3_url_is_refused(box, presigned_object, tamper):
+    status, text = fetch(tamper(presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+
+
+def test_an_expired_presigned_s3_url_is_refused(box, presigned_object):
+    two_minutes_ago = datetime.now(timezone.utc) - timedelta(minutes=2)
+    status, text = fetch(presigner(box, box.key_id, box.secret, "s3", signed_at=two_minutes_ago)("get_object", presigned_object))
+    assert status == 403 and "<Code>AccessDenied</Code><Message>Request has expired</Message>" in text
+
+
+def test_a_presigned_s3_url_with_a_forged_signature_is_refused(box, presigned_object):
+    import re
+
+    url = presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)
+    status, text = fetch(re.sub("X-Amz-Signature=[0-9a-f]{64}", "X-Amz-Signature=" + "0" * 64, url))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+
+
+@pytest.mark.parametrize("change, code", [
+    (lambda url: url.replace("X-Amz-Expires=60&", ""), "AuthorizationQueryParametersError"),
+    (lambda url: url.replace("X-Amz-Expires=60", "X-Amz-Expires=604801"), "AuthorizationQueryParametersError"),
+], ids=["no-expires", "longer-than-a-week"])
+def test_a_presigned_s3_url_must_say_how_long_it_lives(box, presigned_object, change, code):
+    status, text = fetch(change(presigner(box, box.key_id, box.secret, "s3")("get_object", presigned_object)))
+    assert status == 400 and f"<Code>{code}</Code>" in text
+
+
+def test_a_signature_version_2_url_is_refused_with_a_hint(box, presigned_object):
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.Session(aws_access_key_id=box.key_id, aws_secret_access_key=box.secret, region_name=REGION).client(
+        "s3", endpoint_url=box.endpoint, config=Config(signature_version="s3"))  # what boto3 1.x presigns with by default
+    url = s3.generate_presigned_url("get_object", Params=presigned_object)
+    assert "AWSAccessKeyId=" in url
+    status, text = fetch(url)
+    assert status == 400 and "<Code>InvalidRequest</Code>" in text and "AWS4-HMAC-SHA256" in text
+
+
+def test_a_presigned_url_is_judged_by_the_signers_policies(box, creds, presigned_object):
+    status, text = fetch(presigner(box, creds["AccessKeyId"], creds["SecretAccessKey"], "s3", creds["Token"])(
+        "get_object", presigned_object))
+    assert status == 403 and "<Code>AccessDenied</Code>" in text and "s3:GetObject" in text
+
+
+def test_a_presigned_sts_url_is_served_by_sts(box, creds):
+    url = presigner(box, box.key_id, box.secret, "sts")("get_caller_identity", http_method="GET")
+    status, text = fetch(url)
+    assert status == 200 and f":user/{settings.LEARNER_USER}</Arn>" in text
+    url = presigner(box, creds["AccessKeyId"], creds["SecretAccessKey"], "sts", creds["Token"])(
+        "get_caller_identity", http_method="GET")
+    status, text = fetch(url)
+    assert status == 200 and ":assumed-role/least/" in text
+
+
+def test_a_presigned_iam_url_is_decided_as_iam(box, creds):
+    """moto would serve ``GET /?Action=CreateUser`` with no Authorization header as S3: the
+    signed scope decides the service, and the role's policies decide the call."""
+    url = presigner(box, creds["AccessKeyId"], creds["SecretAccessKey"], "iam", creds["Token"])(
+        "create_user", {"UserName": "presigned-intruder"}, http_method="GET")
+    status, text = fetch(url)
+    assert status == 403 and "<Code>AccessDenied</Code>" in text and "iam:CreateUser" in text
+    assert "presigned-intruder" not in [u["UserName"] for u in box.iam.list_users()["Users"]]
+    status, text = fetch(presigner(box, box.key_id, box.secret, "iam")("list_users", http_method="GET"))
+    assert status == 200 and "<ListUsersResponse" in text
+
+
+@pytest.mark.parametrize("case", ["wrong-secret", "tampered", "expired", "forged", "signed-as-post"])
+def test_a_bad_presigned_sts_url_is_refused(box, case):
+    import re
+
+    secret = "not-the-secret" if case == "wrong-secret" else box.secret
+    signed_at = datetime.now(timezone.utc) - timedelta(minutes=2) if case == "expired" else None
+    url = presigner(box, box.key_id, secret, "sts", signed_at=signed_at)(
+        "get_caller_identity", http_method=None if case == "signed-as-post" else "GET")
+    if case == "tampered":
+        url = url.replace("Version=2011-06-15", "Version=2011-06-15&DurationSeconds=1")
+    if case == "forged":
+        url = re.sub("X-Amz-Signature=[0-9a-f]{64}", "X-Amz-Signature=" + "f" * 64, url)
+    status, text = fetch(url)
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text and "GetCallerIdentityResult" not in text
+    if case == "expired":
+        assert "Signature expired" in text
+
+
+# -- keys of IAM users made in the sandbox (aws iam create-access-key) -------------------------
+READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
+
+
+def new_user(box, name: str) -> dict:
+    box.iam.create_user(UserName=name)
+    key = box.iam.create_access_key(UserName=name)["AccessKey"]
+    return {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+
+
+def as_user(box, keys: dict, service: str, secret: str | None = None):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.Session(aws_access_key_id=keys["key"], aws_secret_access_key=secret or keys["secret"],
+                         region_name=REGION).client(service, endpoint_url=box.endpoint,
+                                                    config=Config(retries={"max_attempts": 1}))
+
+
+def error_of(call) -> dict:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]
+
+
+def test_a_users_own_key_is_decided_by_the_users_policies(box):
+    alice = new_user(box, "alice")
+    ecr = as_user(box, alice, "ecr")
+    assert as_user(box, alice, "sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/alice"
+    error = error_of(ecr.describe_repositories)
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"] == (f"User: arn:aws:iam::{ACCOUNT}:user/alice is not authorized to perform: "
+                                f"ecr:DescribeRepositories on resource: arn:aws:ecr:{REGION}:{ACCOUNT}:repository/* "
+                                "because no identity-based policy allows the ecr:DescribeRepositories action")
+    box.iam.attach_user_policy(UserName="alice", PolicyArn=READ_ONLY)
+    assert "flask_app" in [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]]
+    assert error_of(lambda: ecr.create_repository(repositoryName="alices"))["Code"] == "AccessDeniedException"
+    assert error_of(lambda: as_user(box, alice, "iam").create_user(UserName="alices-friend"))["Code"] == "AccessDenied"
+
+
+def test_a_users_group_policies_apply_to_its_keys(box):
+    bob = new_user(box, "bob")
+    ecr = as_user(box, bob, "ecr")
+    assert error_of(ecr.describe_repositories)["Code"] == "AccessDeniedException"
+    box.iam.create_group(GroupName="readers")
+    box.iam.put_group_policy(GroupName="readers", PolicyName="describe", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:DescribeRepositories", "Resource": "*"}]}))
+    box.iam.add_user_to_group(GroupName="readers", UserName="bob")
+    assert ecr.describe_repositories()["repositories"]
+    box.iam.put_user_policy(UserName="bob", PolicyName="no", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ecr:*", "Resource": "*"}]}))
+    assert "explicit deny" in error_of(ecr.describe_repositories)["Message"]
+
+
+def test_the_simulator_reads_a_users_policies_as_enforcement_does(box):
+    carol = new_user(box, "carol")
+    box.iam.attach_user_policy(UserName="carol", PolicyArn=READ_ONLY)
+    results = box.iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/carol", ActionNames=["ecr:DescribeRepositories", "ecr:DeleteRepository"],
+        ResourceArns=[FLASK])["EvaluationResults"]
+    decisions = {r["EvalActionName"]: r["EvalDecision"] for r in results}
+    assert decisions == {"ecr:DescribeRepositories": "allowed", "ecr:DeleteRepository": "implicitDeny"}
+    ecr = as_user(box, carol, "ecr")
+    assert ecr.describe_repositories(repositoryNames=["flask_app"])["repositories"]
+    assert error_of(lambda: ecr.delete_repository(repositoryName="flask_app"))["Code"] == "AccessDeniedException"
+
+
+def test_a_users_key_with_a_wrong_secret_is_refused(box):
+    dave = new_user(box, "dave")
+    box.iam.attach_user_policy(UserName="dave", PolicyArn=READ_ONLY)
+    error = error_of(as_user(box, dave, "ecr", secret="not-the-secret" * 3).describe_repositories)
+    assert error["Code"] == "InvalidSignatureException"  # SignatureDoesNotMatch, in ECR's JSON protocol
+    assert error_of(as_user(box, dave, "sts", secret="x" * 40).get_caller_identity)["Code"] == "SignatureDoesNotMatch"
+
+
+def test_an_inactive_key_is_refused(box):
+    erin = new_user(box, "erin")
+    box.iam.attach_user_policy(UserName="erin", PolicyArn=READ_ONLY)
+    box.iam.update_access_key(UserName="erin", AccessKeyId=erin["key"], Status="Inactive")
+    assert error_of(as_user(box, erin, "sts").get_caller_identity)["Code"] == "InvalidClientTokenId"
+    assert error_of(as_user(box, erin, "ecr").describe_repositories)["Code"] == "UnrecognizedClientException"
+    box.iam.update_access_key(UserName="erin", AccessKeyId=erin["key"], Status="Active")
+    assert as_user(box, erin, "ecr").describe_repositories()["repositories"]
+
+
+def test_a_deleted_users_key_is_refused(box):
+    frank = new_user(box, "frank")
+    assert as_user(box, frank, "sts").get_caller_identity()["Arn"].endswith(":user/frank")
+    box.iam.delete_user(UserName="frank")  # moto, unlike IAM, lets the keys outlive their user
+    assert error_of(as_user(box, frank, "sts").get_caller_identity)["Code"] == "InvalidClientTokenId"
+    grace = new_user(box, "grace")
+    box.iam.delete_access_key(UserName="grace", AccessKeyId=grace["key"])
+    assert error_of(as_user(box, grace, "sts").get_caller_identity)["Code"] == "InvalidClientTokenId"
+
+
+def test_a_users_registry_token_is_judged_by_the_users_policies(box):
+    """The registry must not take a user's token for the learner's (who has full access)."""
+    heidi = new_user(box, "heidi")
+    box.iam.put_user_policy(UserName="heidi", PolicyName="token-only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]}))
+    token = as_user(box, heidi, "ecr").get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    request = urllib.request.Request(f"{box.endpoint}/v2/flask_app/manifests/latest",
+                                     headers={"Authorization": f"Basic {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403 and "user/heidi is not authorized to perform: ecr:BatchGetImage" in \
+        refused.value.read().decode()
+
+
 # -- trust policies ------------------------------------------------------------------------
 def test_assume_role_honours_the_trust_policy(box, as_instance):
     box.iam.create_role(RoleName="lambda-only", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))
@@ -402,6 +651,28 @@ def test_the_course_home_is_private(tmp_path, monkeypatch):
 def test_a_refused_request_with_an_unread_body_closes_its_connection(box):
     answer = _raw(box, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 25\r\n\r\n", b"GET /iamlab/health HTTP/1.1")
     assert answer.startswith("HTTP/1.1 403") and "Connection: close" in answer
+
+
+def test_the_first_request_after_a_reset_builds_no_other_partition(box):
+    """moto found a request's account by looking its key up in the IAM backend of every
+    partition: after each reset the first request built five unused IAM backends (each
+    loading every AWS managed policy, ~1.5 s and ~25 MiB), under moto's global lock."""
+    from moto.iam.models import iam_backends
+
+    box.app.reset()
+    box.iam.list_roles()
+    session(box.info).client("sts").get_caller_identity()
+    assert list(iam_backends[ACCOUNT].keys()) == ["aws"]
+
+
+def test_an_account_header_does_not_move_a_request_to_another_account(box):
+    from moto.iam.models import iam_backends
+
+    status, _, _ = send(box, learner(box), "iam", body=b"Action=CreateUser&Version=2010-05-08&UserName=elsewhere",
+                        headers={"Content-Type": "application/x-www-form-urlencoded", "x-moto-account-id": "999999999999"})
+    assert status == 200
+    assert box.iam.get_user(UserName="elsewhere")["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/elsewhere"
+    assert "999999999999" not in iam_backends
 
 
 def test_requests_during_a_reset_get_whole_answers_from_one_account(box):

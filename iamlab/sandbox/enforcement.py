@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, catalogue, evaluate
 from ..policy.engine import _names_principal
 from . import errors, moto_ext, settings
-from .policies import parsed_once, role_policies
+from .policies import identity_policies, parsed_once
 
 # Actions AWS never denies (they need no permission).
 ALWAYS_ALLOWED = {"sts:getcalleridentity"}
@@ -259,7 +259,12 @@ class Enforcer:
             "aws:RequestedRegion": call.region,
             "aws:SecureTransport": "true",  # every AWS API endpoint is HTTPS; the sandbox stands in for one
         }
-        for key, value in (moto_ext.role_tags(principal.role_name) if principal.role_name else {}).items():
+        if principal.role_name:
+            tags = moto_ext.role_tags(principal.role_name)  # the tags only, not the role's policies
+        else:
+            user = moto_ext.user(principal.identity_arn.rsplit("/", 1)[-1]) if ":user/" in principal.identity_arn else None
+            tags = user.tags if user else {}
+        for key, value in tags.items():
             values[f"aws:PrincipalTag/{key}"] = value
         if call.service == "ecr" and ":repository/" in resource and not resource.endswith("/*"):
             repository = moto_ext.repository(call.region, _repository_of(resource))
@@ -270,7 +275,8 @@ class Enforcer:
 
     # -- whose policies --------------------------------------------------------
     def identity_policies(self, principal: Principal) -> list[Policy]:
-        return (role_policies(principal.role_name) or []) if principal.role_name else []
+        """The role's (for a role session) or the user's policies; nobody else holds any."""
+        return (identity_policies(principal.identity_arn) or []) if principal.identity_arn else []
 
     def resource_policy(self, call: AwsCall, resource: str) -> Policy | None:
         if call.service != "ecr" or ":repository/" not in resource or resource.endswith("/*"):

@@ -104,9 +104,12 @@ class AccessDenied(AwsError):
 
 class InvalidClientTokenId(AwsError):
     code, error_code, json_code = 403, "InvalidClientTokenId", "UnrecognizedClientException"
-    HINT = ("The security token included in the request is invalid. (iamlab: this sandbox never issued this key. "
-            "If this shell exported `python -m iamlab sandbox env` before the sandbox restarted, its keys are gone: "
+    HINT = ("The security token included in the request is invalid. (iamlab: no one in this sandbox holds this key: "
+            "it never issued it, or the key or its user was deleted. If this shell exported `python -m iamlab sandbox env` before the sandbox restarted, its keys are gone: "
             'run `eval "$(python -m iamlab sandbox env)"` again, or fetch the instance\'s credentials again.)')
+
+    INACTIVE = ("The security token included in the request is invalid. (iamlab: this access key is Inactive; "
+                "`aws iam update-access-key --status Active` makes it sign again.)")
 
     def __init__(self, message: str = HINT, service: str = "", protocol: str = "query"):
         super().__init__(message, service, protocol)
@@ -122,6 +125,33 @@ class SignatureDoesNotMatch(AwsError):
 
 class IncompleteSignature(AwsError):
     code, error_code, json_code = 400, "IncompleteSignature", "IncompleteSignatureException"
+
+
+class UnsupportedSignature(AwsError):
+    """Signature Version 2: S3 refuses it for buckets made since June 2020, as every sandbox bucket is."""
+
+    code, error_code, json_code = 400, "InvalidRequest", "InvalidSignatureException"
+    HINT = ("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256. "
+            "(iamlab: boto3 presigns S3 URLs with Signature Version 2 unless told otherwise: "
+            "client('s3', config=botocore.config.Config(signature_version='s3v4')).)")
+
+    def __init__(self, message: str = HINT, service: str = "", protocol: str = "query"):
+        super().__init__(message, service, protocol)
+
+
+class AuthorizationQueryParametersError(AwsError):
+    """A presigned URL's X-Amz-* parameters are missing or out of range (S3's code)."""
+
+    code, error_code, json_code = 400, "AuthorizationQueryParametersError", "IncompleteSignatureException"
+
+
+class RequestExpired(AwsError):
+    """A presigned S3 URL used after X-Amz-Date + X-Amz-Expires: S3's 403 AccessDenied."""
+
+    code, error_code, json_code = 403, "AccessDenied", "AccessDeniedException"
+
+    def __init__(self, message: str = "Request has expired", service: str = "", protocol: str = "query"):
+        super().__init__(message, service, protocol)
 
 
 class ExpiredToken(AwsError):

@@ -141,14 +141,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def principal_for_access_key(access_key_id: str | None) -> Principal | None:
-    """The role session behind temporary credentials, or None for the learner's own keys."""
-    if not access_key_id:
-        return None
-    session = moto_ext.session_for_access_key(access_key_id)
-    return _principal_of(session) if session is not None else None
-
-
 def _principal_of(session: moto_ext.SessionView) -> Principal:
     role_name = session.role_arn.rsplit("/", 1)[-1]
     path = "/" + session.role_arn.split(":role/", 1)[1].rsplit("/", 1)[0] + "/" if session.role_arn.count("/") > 1 else "/"
@@ -169,6 +161,7 @@ class Signer:
     admin: bool
     session_token: str | None = None
     expires: datetime | None = None
+    active: bool = True  # an IAM user's key set Inactive signs nothing
 
     @property
     def expired(self) -> bool:
@@ -187,20 +180,28 @@ class Learner:
 
     @property
     def principal(self) -> Principal:
-        return Principal(arn=self.arn, identity_arn=self.arn, account=settings.ACCOUNT_ID)
+        return user_principal(self.arn)
 
 
 def signer_for(access_key: str | None, learner: Learner) -> Signer | None:
-    """The learner, a role session the sandbox issued, or None (a key this sandbox never issued)."""
+    """The learner, a role session the sandbox issued, an IAM user's access key (``aws iam
+    create-access-key``: that user's policies decide), or None (a key nobody holds)."""
     if not access_key:
         return None
     if secrets.compare_digest(access_key, learner.key_id):
         return Signer(learner.principal, learner.secret, admin=True)
     session = moto_ext.session_for_access_key(access_key)
-    if session is None:
+    if session is not None:
+        return Signer(_principal_of(session), session.secret_access_key, admin=False,
+                      session_token=session.session_token, expires=_aware(session.expiration))
+    key = moto_ext.user_access_key(access_key)
+    if key is None:
         return None
-    return Signer(_principal_of(session), session.secret_access_key, admin=False,
-                  session_token=session.session_token, expires=_aware(session.expiration))
+    return Signer(user_principal(key.user_arn), key.secret_access_key, admin=False, active=key.status == "Active")
+
+
+def user_principal(user_arn: str) -> Principal:
+    return Principal(arn=user_arn, identity_arn=user_arn, account=settings.ACCOUNT_ID)
 
 
 def credentials_expiry(access_key: str | None) -> float | None:

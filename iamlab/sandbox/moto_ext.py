@@ -45,9 +45,22 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID
 
 
+class _Dispatcher(DomainDispatcherApplication):
+    """moto picks the service from the Authorization header's credential scope. A presigned
+    URL has none (moto would guess S3 for ``GET /?Action=...``): the server names the verified
+    scope in ``environ["iamlab.scope"]`` (region, service), and moto dispatches on that."""
+
+    def infer_service_region_host(self, environ, path):
+        scope = environ.get("iamlab.scope")
+        if scope and not environ.get("HTTP_AUTHORIZATION"):
+            region, service = scope
+            environ = dict(environ, HTTP_AUTHORIZATION=f"AWS4-HMAC-SHA256 Credential=presigned/date/{region}/{service}/aws4_request")
+        return super().infer_service_region_host(environ, path)
+
+
 def make_wsgi_app() -> DomainDispatcherApplication:
     """moto's server application: every AWS service on one port."""
-    return DomainDispatcherApplication(create_backend_app)
+    return _Dispatcher(create_backend_app)
 
 
 def reset_all() -> None:
@@ -107,15 +120,21 @@ def _document_text(document) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
+def _managed(entity) -> list[tuple[str, str, bool]]:
+    """(arn, default version's document, is AWS managed) of the policies attached to a role, user or group."""
+    managed = []
+    for arn, policy in entity.managed_policies.items():
+        version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+        managed.append((arn, _document_text(version.document), arn.startswith("arn:aws:iam::aws:policy/")))
+    return managed
+
+
 def role(name: str) -> RoleView | None:
     try:
         found = iam().get_role(name)
     except Exception:
         return None
-    managed = []
-    for arn, policy in found.managed_policies.items():
-        version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
-        managed.append((arn, _document_text(version.document), arn.startswith("arn:aws:iam::aws:policy/")))
+    managed = _managed(found)
     tags = {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
     return RoleView(found.name, found.arn, found.path, _document_text(found.assume_role_policy_document),
                     {k: _document_text(v) for k, v in found.policies.items()}, managed, tags)
@@ -128,6 +147,55 @@ def role_tags(name: str) -> dict[str, str]:
     except Exception:
         return {}
     return {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
+
+
+@dataclass(frozen=True)
+class GroupView:
+    name: str
+    inline_policies: dict[str, str]
+    managed_policies: list[tuple[str, str, bool]]
+
+
+@dataclass(frozen=True)
+class UserView:
+    name: str
+    arn: str
+    inline_policies: dict[str, str]  # name -> document
+    managed_policies: list[tuple[str, str, bool]]
+    groups: list[GroupView]
+    tags: dict[str, str]
+
+
+def user(name: str) -> UserView | None:
+    """An IAM user and every policy that applies to it (its own, its groups'), or None."""
+    backend = iam()
+    found = backend.users.get(name)
+    if found is None:
+        return None
+    groups = [GroupView(g.name, {k: _document_text(v) for k, v in g.policies.items()}, _managed(g))
+              for g in backend.get_groups_for_user(name)]
+    tags = {t["Key"]: t["Value"] for t in backend.tagger.list_tags_for_resource(found.arn)["Tags"]}
+    return UserView(found.name, found.arn, {k: _document_text(v) for k, v in found.policies.items()},
+                    _managed(found), groups, tags)
+
+
+@dataclass(frozen=True)
+class AccessKeyView:
+    access_key_id: str
+    secret_access_key: str
+    status: str  # "Active" or "Inactive"
+    user_name: str
+    user_arn: str
+
+
+def user_access_key(access_key_id: str) -> AccessKeyView | None:
+    """An access key of an existing IAM user (moto stores its secret), or None: moto keeps the keys
+    of a deleted user in its index, so the user's own list is what counts."""
+    for found in list(iam().users.values()):
+        for key in found.access_keys:
+            if key.access_key_id == access_key_id:
+                return AccessKeyView(key.access_key_id, key.secret_access_key, key.status, found.name, found.arn)
+    return None
 
 
 @dataclass(frozen=True)
@@ -332,7 +400,11 @@ def user_for_access_key(access_key_id: str):
 # ``on_parsed(response)`` runs after ``setup_class`` (every service parses there),
 # ``on_s3(response, bucket, key)`` where S3 checks access with its bucket and key.
 # ``access_key()`` replaces moto's regex reading of the Authorization header with
-# the key the sandbox verified.
+# the key the sandbox verified. Every request is served from the one account: moto
+# would take another from an ``x-moto-account-id`` header, and finds it by looking
+# the key up in the IAM backend of every partition, building the five it does not
+# use (each loads all AWS managed policies: ~1.5 s and ~25 MiB on the first request
+# after every reset, under moto's global backend lock).
 # ---------------------------------------------------------------------------
 @dataclass
 class DispatchHooks:
@@ -361,12 +433,16 @@ def install_dispatch_hooks(hooks: DispatchHooks) -> None:
         verified = dispatch_hooks.access_key() if dispatch_hooks.access_key else None
         return verified or original_key(self)
 
+    def get_current_account(self):
+        return ACCOUNT_ID
+
     def authorize_s3(self, bucket_name=None, key_name=None):
         if dispatch_hooks.on_s3:
             dispatch_hooks.on_s3(self, bucket_name, key_name)
 
     BaseResponse.setup_class = setup_class
     BaseResponse.get_access_key = get_access_key
+    BaseResponse.get_current_account = get_current_account
     BaseResponse._authenticate_and_authorize_s3_action = authorize_s3
     BaseResponse._iamlab_hooked = True
 

@@ -43,8 +43,8 @@ from werkzeug.wrappers import Request, Response
 
 from ..policy import Principal
 from . import ecr_uploads, moto_ext, settings
-from .enforcement import AwsCall, Enforcer
-from .identity import credentials_expiry, principal_for_access_key
+from .enforcement import AwsCall, Enforcer, current
+from .identity import credentials_expiry
 from .images import BlobStore, digest_of
 
 TOKEN_LIFETIME = 12 * 3600  # as ECR's
@@ -66,12 +66,13 @@ class Tokens:
         self._logins: dict[str, Login] = {}
         self._lock = threading.Lock()
 
-    def issue(self, access_key: str | None) -> tuple[str, float]:
+    def issue(self, access_key: str | None, principal: Principal | None) -> tuple[str, float]:
+        """A password for ``principal`` (None: the learner), who signed with ``access_key``."""
         password = "iamlab." + secrets.token_urlsafe(32)
         # Never longer than the credentials that asked for it (ECR: the token expires with them).
         expires = min(time.time() + TOKEN_LIFETIME, credentials_expiry(access_key) or float("inf"))
         with self._lock:
-            self._logins[password] = Login(principal_for_access_key(access_key), expires)
+            self._logins[password] = Login(principal, expires)
         return base64.b64encode(f"AWS:{password}".encode()).decode(), expires
 
     def login(self, authorization: str | None) -> Login | None:
@@ -145,7 +146,9 @@ class Registry:
     # -- ECR API hooks (see moto_ext.install_ecr_extensions) -------------------
     def issue_token(self, access_key: str | None, host: str) -> tuple[str, str, float]:
         """GetAuthorizationToken: (token, proxyEndpoint, expiresAt) for whoever signed the call."""
-        token, expires = self.tokens.issue(access_key)
+        caller = current()  # who signed GetAuthorizationToken, as the server verified it
+        principal = None if caller is not None and caller.admin else caller.principal if caller else Principal()
+        token, expires = self.tokens.issue(access_key, principal)
         return token, f"http://{host}", expires
 
     def layer_url(self, repository: str, digest: str, host: str) -> str:

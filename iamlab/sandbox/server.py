@@ -46,8 +46,10 @@ _PRESIGNED_LAYER = re.compile(r"^/iamlab/layers/(?P<repository>.+)/(?P<digest>sh
 
 
 class ResetGate:
-    """Requests share the account; a reset has it alone. No request ever sees half a reset,
-    and the first requests after one find every backend already built."""
+    """Requests share the account; a reset has it alone: no request sees half a reset (its key
+    checked in the old account, its call run in the new). The first requests after a reset
+    build nothing big: ``reset`` builds IAM, EC2 and ECR, and moto no longer builds the
+    other partitions' IAM on the first request (``moto_ext``: the one account)."""
 
     def __init__(self):
         self._condition = threading.Condition()
@@ -165,6 +167,8 @@ class SandboxApp:
         signer = signer_for(claim.access_key, self.learner)
         if signer is None:
             raise errors.InvalidClientTokenId(protocol=protocol)
+        if not signer.active:
+            raise errors.InvalidClientTokenId(errors.InvalidClientTokenId.INACTIVE, protocol=protocol)
         body = _read_body(environ, protocol)
         try:
             sigv4.verify(claim, signer.secret, environ, body)
@@ -176,6 +180,7 @@ class SandboxApp:
             raise errors.ExpiredToken(service=claim.service, protocol=protocol)
         if target:
             _check_json_request(environ, body)
+        environ["iamlab.scope"] = (claim.region, claim.service)  # moto serves the service that was signed for
         caller = Caller(claim.access_key, signer.principal, signer.admin, claim.region, protocol,
                         environ.get("REMOTE_ADDR", "127.0.0.1"))
         with serving(caller):

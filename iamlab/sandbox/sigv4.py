@@ -5,15 +5,19 @@ exactly the headers the client says it signed, and refuses: an Authorization hea
 cannot parse in one way (two key ids, stray text), a wrong secret, a date more than 15
 minutes away from now, and a body whose hash is not the one signed.
 
-Two computations of the canonical request live here. ``canonical_request`` builds it
-directly from the WSGI environ (botocore's ``normalize_url_path`` for the path, the rest
-as SigV4 and botocore's ``SigV4Auth`` define it): this is what ``verify`` uses, on every
-request. ``botocore_canonical_request`` builds it with botocore's own signer and request
-objects, as the sandbox did before; it is kept as the reference, and tests/test_sigv4.py
-proves the two agree on every kind of request the sandbox serves (query, JSON,
-REST with odd paths, S3 with a signed payload hash, unsigned and streaming payloads,
-presigned URLs, folded header whitespace). The signing key, derived by four HMACs from
-the secret, is cached per (secret, date, region, service), as the SDKs do.
+A presigned URL (the signature in X-Amz-* query parameters) is checked the same way,
+and lives from X-Amz-Date for X-Amz-Expires seconds (at most a week; S3 says "Request
+has expired" after). Other services give a presigned request 15 minutes whatever it
+asks, as STS does; the sandbox also holds them to a shorter X-Amz-Expires.
+Signature Version 2 is refused, as S3 refuses it for buckets made since 2020.
+
+``canonical_request`` builds the canonical request directly from the WSGI environ
+(botocore's ``normalize_url_path`` for the path, the rest as SigV4 and botocore's
+``SigV4Auth`` define it). tests/test_sigv4.py proves it equal to what botocore's own
+signer computes on every kind of request the sandbox serves (query, JSON, REST with odd
+paths, S3 with a signed payload hash, unsigned and streaming payloads, presigned URLs,
+folded header whitespace). The signing key, derived by four HMACs from the secret, is
+cached per (secret, date, region, service), as the SDKs do.
 """
 
 from __future__ import annotations
@@ -26,18 +30,17 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.compat import HTTPHeaders
-from botocore.credentials import Credentials
 from botocore.utils import normalize_url_path
 
 from . import errors
 
 MAX_SKEW = timedelta(minutes=15)
+MAX_EXPIRES = 604800  # a week: the signing key's own life
 _HEADER = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[A-Z0-9]{16,128})/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/"
     r"(?P<service>[a-z0-9-]+)/aws4_request,\s*SignedHeaders=(?P<headers>[a-z0-9;\-]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
+_KEY = re.compile(r"[A-Z0-9]{16,128}")
+_PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _UNSIGNED = {"UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}
 _SIGNED_HEADERS = re.compile(r"[a-z0-9;\-]+")  # as in the Authorization header: SigV4 names are lower case
 _TIMESTAMP = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
@@ -56,12 +59,15 @@ class Signed:
     timestamp: str  # X-Amz-Date, YYYYMMDDTHHMMSSZ
     session_token: str | None
     presigned: bool
+    expires: str | None = None  # X-Amz-Expires of a presigned URL, as sent
 
 
 def claim(environ: dict) -> Signed | None:
     """The signature a request carries, or None when unsigned. Raises on a header that does
     not parse as exactly one SigV4 signature (``IncompleteSignature``)."""
     header = environ.get("HTTP_AUTHORIZATION")
+    if header is not None and header.startswith("AWS "):  # S3's Signature Version 2: "AWS key:signature"
+        raise errors.UnsupportedSignature(service="s3", protocol="rest-xml")
     if header is not None:
         match = _HEADER.fullmatch(header.strip())
         if not match:
@@ -73,35 +79,28 @@ def claim(environ: dict) -> Signed | None:
                       tuple(match["headers"].split(";")), match["signature"], timestamp,
                       environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), presigned=False)
     query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-    if "X-Amz-Signature" in query or "X-Amz-Credential" in query:
+    if any(name in query for name in _PRESIGN_PARAMS):
         parts = query.get("X-Amz-Credential", "").split("/")
-        if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or len(parts) != 5 or parts[4] != "aws4_request":
-            raise errors.IncompleteSignature("The presigned URL's X-Amz-Credential is not a SigV4 credential.")
-        signed_headers = query.get("X-Amz-SignedHeaders", "host")
-        if not _SIGNED_HEADERS.fullmatch(signed_headers):
+        if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or len(parts) != 5 or parts[4] != "aws4_request" \
+                or not _KEY.fullmatch(parts[0]) or not all(query.get(name) for name in _PRESIGN_PARAMS):
+            error = errors.AuthorizationQueryParametersError(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+                "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+            raise error.speaking(parts[3], errors.protocol_of(parts[3])) if len(parts) == 5 else error
+        if not _SIGNED_HEADERS.fullmatch(query["X-Amz-SignedHeaders"]):
             raise errors.IncompleteSignature("The presigned URL's X-Amz-SignedHeaders must list lower-case header names.")
-        return Signed(parts[0], parts[1], parts[2], parts[3], tuple(signed_headers.split(";")),
-                      query.get("X-Amz-Signature", ""), query.get("X-Amz-Date", ""),
-                      query.get("X-Amz-Security-Token"), presigned=True)
+        return Signed(parts[0], parts[1], parts[2], parts[3], tuple(query["X-Amz-SignedHeaders"].split(";")),
+                      query["X-Amz-Signature"], query["X-Amz-Date"], query.get("X-Amz-Security-Token"),
+                      presigned=True, expires=query.get("X-Amz-Expires"))
+    if "AWSAccessKeyId" in query or "SignatureVersion" in query:
+        s3_style = "Expires" in query  # S3's SigV2 presigned URL; the query APIs name SignatureVersion=2
+        raise errors.UnsupportedSignature(service="s3" if s3_style else "", protocol="rest-xml" if s3_style else "query")
     return None
 
 
 def _requote(text: str) -> str:
     """AWS's canonical form: percent-encode everything but unreserved characters, once."""
     return quote(unquote(text.replace("+", "%20")), safe="-_.~")
-
-
-def _headers(environ: dict) -> dict[str, str]:
-    """The request's headers as the client sent them, by lower-case name (WSGI joins repeats)."""
-    headers = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").lower()] = value
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    if environ.get("CONTENT_LENGTH"):
-        headers["content-length"] = environ["CONTENT_LENGTH"]
-    return headers
 
 
 def _header(environ: dict, name: str) -> str | None:
@@ -164,56 +163,6 @@ def canonical_request(signed: Signed, environ: dict, body: bytes) -> str:
                       ";".join(names), _payload_hash(signed, headers, body)])
 
 
-class _Recompute(SigV4Auth):
-    """botocore's signer, told which headers were signed and how the path travelled (the reference)."""
-
-    def __init__(self, secret: str, signed: Signed, raw_path: str):
-        super().__init__(Credentials(signed.access_key, secret), signed.service, signed.region)
-        self._signed, self._raw_path = signed, raw_path
-
-    def headers_to_sign(self, request):
-        chosen = HTTPHeaders()
-        for name in self._signed.signed_headers:
-            for value in request.headers.get_all(name) or []:
-                chosen[name] = value
-        return chosen
-
-    def _normalize_url_path(self, path):
-        if self._signed.service == "s3":
-            return self._raw_path or "/"
-        return quote(normalize_url_path(self._raw_path or "/"), safe="/~")
-
-    def canonical_query_string(self, request):
-        query = request.url.partition("?")[2]
-        if self._signed.presigned:
-            query = "&".join(p for p in query.split("&") if not p.startswith("X-Amz-Signature="))
-        pairs = sorted(tuple(p.partition("=")[::2]) for p in query.split("&") if p)
-        return "&".join(f"{_requote(k)}={_requote(v)}" for k, v in pairs)
-
-
-def _botocore_request(signed: Signed, secret: str, environ: dict, body: bytes) -> tuple[_Recompute, AWSRequest]:
-    headers = _headers(environ)
-    raw_path, raw_query = _raw_target(environ)
-    request = AWSRequest(method=environ.get("REQUEST_METHOD", "GET"),
-                         url=f"http://{environ.get('HTTP_HOST', '')}{raw_path}?{raw_query}", headers=headers, data=body)
-    request.context["timestamp"] = signed.timestamp
-    if _unsigned_presigned(signed, headers):
-        request.headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
-    return _Recompute(secret, signed, raw_path), request
-
-
-def botocore_canonical_request(signed: Signed, environ: dict, body: bytes) -> str:
-    """The canonical request as botocore's ``SigV4Auth`` computes it (the reference for the fast path)."""
-    signer, request = _botocore_request(signed, "unused", environ, body)
-    return signer.canonical_request(request)
-
-
-def botocore_signature(signed: Signed, secret: str, environ: dict, body: bytes) -> str:
-    """The signature as botocore's ``SigV4Auth`` computes it, end to end (the reference)."""
-    signer, request = _botocore_request(signed, secret, environ, body)
-    return signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
-
-
 @lru_cache(maxsize=1024)
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     """SigV4's derived key: HMAC chain over the credential scope (valid for the whole day)."""
@@ -247,7 +196,9 @@ def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetim
         raise errors.IncompleteSignature("The request must carry an X-Amz-Date header in ISO 8601 basic format.") from None
     if signed.timestamp[:8] != signed.date:
         raise errors.SignatureDoesNotMatch("The credential scope's date does not match X-Amz-Date.")
-    if abs(now - when) > MAX_SKEW and not signed.presigned:
+    if signed.presigned:
+        _presigned_window(signed, when, now)
+    elif abs(now - when) > MAX_SKEW:
         earliest, latest = (now - MAX_SKEW).strftime("%Y%m%dT%H%M%SZ"), (now + MAX_SKEW).strftime("%Y%m%dT%H%M%SZ")
         raise errors.SignatureDoesNotMatch(
             f"Signature expired: {signed.timestamp} is now earlier than {earliest} or later than {latest} "
@@ -261,3 +212,33 @@ def verify(signed: Signed, secret: str, environ: dict, body: bytes, now: datetim
         raise errors.SignatureDoesNotMatch(
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method.")
+
+
+def _presigned_window(signed: Signed, when: datetime, now: datetime) -> None:
+    """A presigned URL is good from X-Amz-Date (give or take the clock skew) for X-Amz-Expires seconds."""
+    s3 = signed.service == "s3"
+    try:
+        expires = int(signed.expires) if signed.expires is not None else None
+    except ValueError:
+        raise errors.AuthorizationQueryParametersError("X-Amz-Expires should be a number") from None
+    if expires is None and s3:
+        raise errors.AuthorizationQueryParametersError(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+            "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+    if expires is not None and expires < 0:
+        raise errors.AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
+    if expires is not None and expires > MAX_EXPIRES:
+        raise errors.AuthorizationQueryParametersError(
+            f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES}")
+    if when - now > MAX_SKEW:
+        raise errors.SignatureDoesNotMatch(
+            f"Signature not yet current: {signed.timestamp} is still later than "
+            f"{(now + MAX_SKEW).strftime('%Y%m%dT%H%M%SZ')} (the request's clock is ahead of the sandbox's).")
+    lifetime = timedelta(seconds=expires) if s3 else min(MAX_SKEW, timedelta(seconds=expires if expires is not None else 900))
+    if now > when + lifetime:
+        if s3:
+            raise errors.RequestExpired()
+        raise errors.SignatureDoesNotMatch(
+            f"Signature expired: {signed.timestamp} is now earlier than "
+            f"{(now - lifetime).strftime('%Y%m%dT%H%M%SZ')} ({now.strftime('%Y%m%dT%H%M%SZ')} - "
+            f"{int(lifetime.total_seconds())} s.)")

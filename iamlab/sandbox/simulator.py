@@ -19,7 +19,7 @@ from ..policy import Context, Decision, Policy, PolicyError, Principal, Request,
 from ..policy.conditions import ConditionError
 from . import settings
 from .enforcement import AwsCall
-from .policies import role_policies
+from .policies import identity_policies
 
 NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
 OPERATIONS = ("SimulatePrincipalPolicy", "SimulateCustomPolicy")
@@ -56,13 +56,13 @@ def _principal_for(arn: str | None) -> Principal:
 
 
 def _identity_policies(source_arn: str) -> list[Policy]:
-    """The role's policies, read exactly as enforcement reads them (``policies.role_policies``)."""
-    if ":role/" not in source_arn:
-        raise SimulationError("InvalidInput", f"The sandbox simulates roles only; {source_arn} is not a role ARN.")
-    role_name = source_arn.rsplit("/", 1)[-1]
-    found = role_policies(role_name)  # a stored policy the engine cannot read grants nothing, as in enforcement
+    """The role's or user's policies, read exactly as enforcement reads them (``policies.identity_policies``)."""
+    if ":role/" not in source_arn and ":user/" not in source_arn:
+        raise SimulationError("InvalidInput", f"The sandbox simulates roles and users only; {source_arn} is neither.")
+    found = identity_policies(source_arn)  # a stored policy the engine cannot read grants nothing, as in enforcement
     if found is None:
-        raise SimulationError("NoSuchEntity", f"The role with name {role_name} cannot be found.", 404)
+        kind = "role" if ":role/" in source_arn else "user"
+        raise SimulationError("NoSuchEntity", f"The {kind} with name {source_arn.rsplit('/', 1)[-1]} cannot be found.", 404)
     return found
 
 
