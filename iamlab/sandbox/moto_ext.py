@@ -129,13 +129,18 @@ def _managed(entity) -> list[tuple[str, str, bool]]:
     return managed
 
 
+def _tags_of(found) -> dict[str, str]:
+    """A role's tags as a dict (moto keeps them as a dict or as a list, by version)."""
+    return {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
+
+
 def role(name: str) -> RoleView | None:
     try:
         found = iam().get_role(name)
     except Exception:
         return None
     managed = _managed(found)
-    tags = {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
+    tags = _tags_of(found)
     return RoleView(found.name, found.arn, found.path, _document_text(found.assume_role_policy_document),
                     {k: _document_text(v) for k, v in found.policies.items()}, managed, tags)
 
@@ -146,7 +151,7 @@ def role_tags(name: str) -> dict[str, str]:
         found = iam().get_role(name)
     except Exception:
         return {}
-    return {t["Key"]: t["Value"] for t in (found.tags.values() if isinstance(found.tags, dict) else found.tags or [])}
+    return _tags_of(found)
 
 
 @dataclass(frozen=True)
