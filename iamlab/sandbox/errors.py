@@ -48,7 +48,10 @@ class AwsError(HTTPException):
     error_code = "InternalFailure"
     json_code: str | None = None  # the JSON protocols' name, when it differs (AccessDeniedException)
 
-    def __init__(self, message: str, service: str = "", protocol: str = "query"):
+    default_message = ""  # what the error says when the raiser gives no message
+
+    def __init__(self, message: str | None = None, service: str = "", protocol: str = "query"):
+        message = self.default_message if message is None else message
         super().__init__(message)
         self.message, self.service, self.protocol = message, service, protocol
 
@@ -111,8 +114,7 @@ class InvalidClientTokenId(AwsError):
     INACTIVE = ("The security token included in the request is invalid. (iamlab: this access key is Inactive; "
                 "`aws iam update-access-key --status Active` makes it sign again.)")
 
-    def __init__(self, message: str = HINT, service: str = "", protocol: str = "query"):
-        super().__init__(message, service, protocol)
+    default_message = HINT
 
 
 class MissingAuthenticationToken(AwsError):
@@ -135,8 +137,7 @@ class UnsupportedSignature(AwsError):
             "(iamlab: boto3 presigns S3 URLs with Signature Version 2 unless told otherwise: "
             "client('s3', config=botocore.config.Config(signature_version='s3v4')).)")
 
-    def __init__(self, message: str = HINT, service: str = "", protocol: str = "query"):
-        super().__init__(message, service, protocol)
+    default_message = HINT
 
 
 class AuthorizationQueryParametersError(AwsError):
@@ -150,16 +151,13 @@ class RequestExpired(AwsError):
 
     code, error_code, json_code = 403, "AccessDenied", "AccessDeniedException"
 
-    def __init__(self, message: str = "Request has expired", service: str = "", protocol: str = "query"):
-        super().__init__(message, service, protocol)
+    default_message = "Request has expired"
 
 
 class ExpiredToken(AwsError):
     code, error_code, json_code = 403, "ExpiredToken", "ExpiredTokenException"
 
-    def __init__(self, message: str = "The security token included in the request is expired",
-                 service: str = "", protocol: str = "query"):
-        super().__init__(message, service, protocol)
+    default_message = "The security token included in the request is expired"
 
 
 class RequestTooLarge(AwsError):
