@@ -5,12 +5,19 @@ hooks in where moto has parsed a request (``moto_ext.install_dispatch_hooks``, t
 place of moto's own IAM checks), so the operation and parameters judged are the ones
 moto is about to execute: there is no second parser to disagree with it.
 
-For a role session (an instance's credentials, any assumed role) every service is
-enforced: the resource is the real ARN where the action has a resource type, ``*``
-where it has none (as AWS does), and an action the catalogue does not know is denied.
-The learner (an IAM user with AdministratorAccess, what Terraform uses) keeps full
-access, except what AWS refuses administrators too: a role whose trust policy does not
-name them, another account's registry.
+For a role session (an instance's credentials, any assumed role) and for an IAM user
+made in the sandbox (``aws iam create-access-key``) every service is enforced: the
+resource is the real ARN where the action has a resource type, ``*`` where it has none
+(as AWS does), and an action the catalogue does not know is denied. The learner (an IAM
+user with AdministratorAccess, what Terraform uses) keeps full access, except what AWS
+refuses administrators too: a role whose trust policy does not name them, another
+account's registry.
+
+What is not modelled, so a lesson must not rely on it: permissions boundaries, session
+policies, SCPs (the course explains them, the sandbox has no organization), resource
+policies other than ECR repository policies and role trust policies (an S3 bucket policy
+is stored by moto but never consulted), and condition keys beyond the global ones, the
+principal's and the repository's tags.
 """
 
 from __future__ import annotations
