@@ -8,6 +8,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import boto3
@@ -242,3 +243,22 @@ def test_an_unusable_course_home_is_explained_not_a_traceback(tmp_path, monkeypa
         sandbox.start()
     printed = run_cli("sandbox", "status", env={"IAMLAB_HOME": str(blocker / "home")})
     assert "Traceback" not in printed.stderr and "IAMLAB_HOME" in printed.stdout + printed.stderr
+
+
+def test_a_reset_lets_the_old_account_go():
+    """moto caches on two methods held every replaced EC2 backend (~1,200 AMIs each): the
+    sandbox grew 4-5 MiB per reset. After resets, only the live backend may remain."""
+    script = (
+        "import gc, tempfile\n"
+        "from pathlib import Path\n"
+        "from iamlab.sandbox.server import SandboxApp\n"
+        "from iamlab.sandbox.images import BlobStore\n"
+        "from moto.ec2.models import EC2Backend\n"
+        "app = SandboxApp('us-east-1', BlobStore(Path(tempfile.mkdtemp()) / 'blobs'), 'AKIAEXAMPLEEXAMPLE12', 's')\n"
+        "for _ in range(3):\n"
+        "    app.reset()\n"
+        "gc.collect()\n"
+        "print(sum(isinstance(o, EC2Backend) for o in gc.get_objects()))\n"
+    )
+    alive = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    assert alive.stdout.split()[-1] == "1"
