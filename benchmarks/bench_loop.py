@@ -120,7 +120,11 @@ def main() -> None:
     finally:
         warm_provider.stop()
         sandbox.stop()
-        keeper.wait(10)
+        try:
+            keeper.wait(10)
+        except subprocess.TimeoutExpired:  # the timed sandbox outlived its stop: end it, keep the figures
+            keeper.kill()
+            keeper.wait(10)
     report = {"rounds": args.rounds, "machine": f"{os.cpu_count()} cores, shared with other work (noisy)", "summary": {}, "samples": samples}
     for what in dict.fromkeys(s["what"] for s in samples if s["round"] >= 0):
         row = {}
