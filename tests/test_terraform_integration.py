@@ -136,7 +136,7 @@ def test_a_warm_provider_that_dies_before_the_command_connects_is_replaced(appli
     monkeypatch.setattr(warm_provider, "attach", attach_then_lose_it)
     lines: list[str] = []
     result = tf.plan(sink=lines.append)
-    assert killed and result.retried and result.returncode == 0
+    assert killed and result.retried and result.returncode in (0, 2)  # plan: 0 no changes, 2 changes (both succeed)
     assert any(driver_module.RETRIED_NOTE in line for line in lines)
     assert warm_provider.status()["provider_pid"] != killed[0]
 
