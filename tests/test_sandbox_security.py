@@ -21,12 +21,11 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from werkzeug.serving import make_server
 
 from iamlab.sandbox import instance, moto_ext, settings
 from iamlab.sandbox.images import BlobStore
 from iamlab.sandbox.manager import SandboxInfo, session
-from iamlab.sandbox.server import SandboxApp
+from iamlab.sandbox.server import SandboxApp, make_sandbox_server
 
 ACCOUNT = settings.ACCOUNT_ID
 REGION = "us-east-1"
@@ -48,7 +47,7 @@ class Sandbox:
         self.key_id, self.secret = settings.new_learner_keys()
         self.app = SandboxApp(REGION, BlobStore(tmp_path / "blobs"), self.key_id, self.secret)
         self.app.reset()
-        self.server = make_server(settings.HOST, 0, self.app, threaded=True)
+        self.server = make_sandbox_server(self.app)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.info = SandboxInfo(os.getpid(), self.server.server_address[1], REGION, self.key_id, self.secret)
