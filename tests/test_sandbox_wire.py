@@ -60,7 +60,7 @@ def signed(port: int, key_id: str, secret: str, body: bytes, extra: dict | None 
     headers = {"Content-Type": "application/x-www-form-urlencoded", **(extra or {})}
     request = AWSRequest(method="POST", url=url, data=body, headers=headers)
     SigV4Auth(Credentials(key_id, secret), "iam", REGION).add_auth(request)
-    lines = [f"POST / HTTP/1.1", f"Host: {settings.HOST}:{port}", f"Content-Length: {len(body)}"]
+    lines = ["POST / HTTP/1.1", f"Host: {settings.HOST}:{port}", f"Content-Length: {len(body)}"]
     lines += [f"{name}: {value}" for name, value in request.headers.items() if name.lower() != "content-length"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode(), body
 
