@@ -268,9 +268,10 @@ class Enforcer:
         }
         if principal.role_name:
             tags = moto_ext.role_tags(principal.role_name)  # the tags only, not the role's policies
+        elif ":user/" in principal.identity_arn:
+            tags = moto_ext.user_tags(principal.identity_arn.rsplit("/", 1)[-1])  # likewise, the tags only
         else:
-            user = moto_ext.user(principal.identity_arn.rsplit("/", 1)[-1]) if ":user/" in principal.identity_arn else None
-            tags = user.tags if user else {}
+            tags = {}
         for key, value in tags.items():
             values[f"aws:PrincipalTag/{key}"] = value
         if call.service == "ecr" and ":repository/" in resource and not resource.endswith("/*"):

@@ -181,6 +181,17 @@ class UserView:
     tags: dict[str, str]
 
 
+def _user_tags(backend, found) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in backend.tagger.list_tags_for_resource(found.arn)["Tags"]}
+
+
+def user_tags(name: str) -> dict[str, str]:
+    """A user's tags (``aws:PrincipalTag/...``), without collecting its and its groups' policies."""
+    backend = iam()
+    found = backend.users.get(name)
+    return _user_tags(backend, found) if found is not None else {}
+
+
 def user(name: str) -> UserView | None:
     """An IAM user and every policy that applies to it (its own, its groups'), or None."""
     backend = iam()
@@ -189,7 +200,7 @@ def user(name: str) -> UserView | None:
         return None
     groups = [GroupView(g.name, {k: _document_text(v) for k, v in g.policies.items()}, _managed(g))
               for g in backend.get_groups_for_user(name)]
-    tags = {t["Key"]: t["Value"] for t in backend.tagger.list_tags_for_resource(found.arn)["Tags"]}
+    tags = _user_tags(backend, found)
     return UserView(found.name, found.arn, {k: _document_text(v) for k, v in found.policies.items()},
                     _managed(found), groups, tags)
 
