@@ -315,10 +315,8 @@ def _names(value) -> list[str]:
 @lru_cache(maxsize=None)
 def _input_members(service: str, operation: str) -> frozenset[str]:
     """The parameters an operation takes (botocore's model): the ones moto reads for it."""
-    import botocore.session
-
     try:
-        shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
+        shape = moto_ext.service_model(service).operation_model(operation).input_shape
     except Exception:
         return frozenset()
     return frozenset(shape.members) if shape is not None else frozenset()
@@ -327,10 +325,8 @@ def _input_members(service: str, operation: str) -> frozenset[str]:
 @lru_cache(maxsize=None)
 def _known_operation(service: str, operation: str) -> bool:
     """Is this an operation of the service's API (botocore's model)? Unknown services: unknown."""
-    import botocore.session
-
     try:
-        return operation in botocore.session.get_session().get_service_model(service).operation_names
+        return operation in moto_ext.service_model(service).operation_names
     except Exception:
         return False
 

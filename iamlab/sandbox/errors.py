@@ -26,9 +26,9 @@ NAMESPACES = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/", "sts": "https:
 @lru_cache(maxsize=None)
 def _model_protocol(service: str) -> str:
     try:
-        import botocore.session
+        from . import moto_ext
 
-        return botocore.session.get_session().get_service_model(service).metadata.get("protocol", "query")
+        return moto_ext.service_model(service).metadata.get("protocol", "query")
     except Exception:  # a service botocore does not know: answer in XML, as most of AWS does
         return "query"
 
