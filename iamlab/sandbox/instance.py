@@ -68,13 +68,11 @@ def export(instance_id: str) -> str:
 
 def session(instance_id: str, info: SandboxInfo | None = None):
     """A boto3 session holding the instance's role credentials, aimed at the sandbox."""
-    import boto3
-
-    from .manager import SandboxSession
+    from .manager import SandboxSession, boto3_session
 
     info = info or require()
     document = credentials(instance_id, info)
-    return SandboxSession(info, boto3.Session(
+    return SandboxSession(info, boto3_session(
         aws_access_key_id=document["AccessKeyId"],
         aws_secret_access_key=document["SecretAccessKey"],
         aws_session_token=document["Token"],

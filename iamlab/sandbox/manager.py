@@ -7,6 +7,8 @@ This module never imports moto: asking "is it up?" costs milliseconds.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import os
 import signal
@@ -258,12 +260,31 @@ def require() -> SandboxInfo:
     return info
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_loader():
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
+
+
+def boto3_session(**kwargs):
+    """A boto3 session that reads botocore's data files through the process's one loader.
+
+    Each new session would otherwise read botocore's endpoints and service models again
+    (about 9 MiB each), and the course makes one per identity: you, the instance, a pull.
+    """
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.register_component("data_loader", _shared_loader())
+    return boto3.Session(botocore_session=core, **kwargs)
+
+
 def session(info: SandboxInfo | None = None):
     """A boto3 session acting as the learner in the sandbox."""
-    import boto3
-
     info = info or require()
-    return SandboxSession(info, boto3.Session(
+    return SandboxSession(info, boto3_session(
         aws_access_key_id=info.learner_key_id,
         aws_secret_access_key=info.learner_secret,
         region_name=info.region,
