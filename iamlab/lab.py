@@ -107,6 +107,10 @@ class Lab:
         result = self._run("apply", lambda sink: self.terraform.apply(sink=sink))
         return ApplyReport(result, policy_changes(before, state_policies(self.directory)))
 
+    def settled(self) -> bool:
+        """Would an apply find nothing to do? (The sandbox knows; real AWS never says so.)"""
+        return self.terraform.settled()
+
     def destroy(self) -> ApplyReport:
         before = state_policies(self.directory)
         result = self._run("destroy", lambda sink: self.terraform.destroy(sink=sink))

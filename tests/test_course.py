@@ -80,6 +80,22 @@ def test_lesson_05_start_passes_04_and_the_solution_changes_nothing(lab):
     assert again.keeps_everything and again.done == []  # idempotent: nothing to do the second time
 
 
+def test_goto_applies_only_when_something_changed(lab):
+    lab.goto("05")
+    lab.access()  # the instance's reads, logins and refused pushes change nothing
+    lab.client("iam").get_role(RoleName="ec2-ecr-role")
+    again = lab.goto("05")
+    assert again.applied == stages.SETTLED and "no apply needed" in str(again)
+    custom = f"arn:aws:iam::{lab.account}:policy/ecr_custom_read_only"
+    lab.client("iam").detach_role_policy(RoleName="ec2-ecr-role", PolicyArn=custom)  # by hand, outside Terraform
+    assert not lab.settled()
+    back = lab.goto("05")
+    assert back.applied == "applied: 1 add" and attached(lab) == {"ecr_custom_read_only"}
+    assert lab.settled()
+    lab.plan()  # only reads
+    assert lab.settled()
+
+
 def test_05_predict(lab):
     right = checks.EXERCISES["05-predict"].answer
     assert checks.evaluate("05-predict", right, lab).passed

@@ -59,7 +59,9 @@ def test_reset_gives_a_fresh_seeded_account(course_home):
     info = sandbox.start()
     iam = sandbox.session(info).client("iam")
     iam.create_role(RoleName="leftover", AssumeRolePolicyDocument=EC2_TRUST)
+    generation = sandbox.account_version(info).split("-")[0]
     sandbox.reset()
+    assert sandbox.account_version(info).split("-")[0] != generation  # what was noted against the old account is void
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
     assert len(sandbox.session(info).client("ecr").describe_repositories()["repositories"]) == 2
 

@@ -287,12 +287,19 @@ def carry_out(goto_plan: GotoPlan, directory: Path | None = None) -> GotoPlan:
     return goto_plan
 
 
+SETTLED = ("no apply needed: your files, your state and the account are as your last apply left them, "
+           "so Terraform would find nothing to change")
+
+
 def goto(lab, lesson: str, apply: bool | None = None, announce: Callable[[GotoPlan], None] | None = None) -> GotoPlan:
     """Plan, announce the plan (before any change), carry it out, then apply (``lab.apply`` shows its own
     progress line, and Terraform's output stays with that call). Returns the plan, done."""
     goto_plan = plan(lesson, lab.directory)
     if apply is not None:
         goto_plan.apply = apply
+    if apply is None and goto_plan.apply and goto_plan.keeps_everything and lab.settled():
+        goto_plan.apply = False
+        goto_plan.applied = SETTLED
     if announce is not None:
         announce(goto_plan)
     carry_out(goto_plan, lab.directory)

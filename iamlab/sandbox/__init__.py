@@ -7,6 +7,7 @@
 
 from .manager import (  # noqa: F401
     SandboxError,
+    account_version,
     activity,
     clear_activity,
     SandboxInfo,

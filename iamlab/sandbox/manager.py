@@ -121,6 +121,15 @@ def status() -> SandboxInfo | None:
                        learner_key_id=data.get("learner_key_id", ""), learner_secret=data.get("learner_secret", ""))
 
 
+def account_version(info: SandboxInfo) -> str | None:
+    """The account's version (``changes.AccountVersion``): it moves whenever something may have
+    changed the account. None when the sandbox does not answer."""
+    health = _health(info.port)
+    if not health or health.get("pid") != info.pid:
+        return None
+    return health.get("account_version")
+
+
 def course_headers(info: SandboxInfo) -> dict[str, str]:
     """The course's own routes answer only the sandbox's owner (who can read its state file)."""
     return {"X-Iamlab-Key": info.learner_secret}

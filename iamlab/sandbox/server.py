@@ -32,6 +32,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from . import errors, moto_ext, settings, sigv4, simulator
+from .changes import AccountVersion
 from .enforcement import Caller, Enforcer, current, serving
 from .identity import InstanceCredentials, Learner, NoCredentials, signer_for
 from .images import BlobStore
@@ -104,6 +105,7 @@ class SandboxApp:
             on_parsed=self.enforcer.on_parsed, on_s3=self.enforcer.on_s3,
             access_key=lambda: current().access_key if current() else None))
         self.gate = ResetGate()
+        self.version = AccountVersion()
         self.started = time.time()
 
     @property
@@ -118,6 +120,7 @@ class SandboxApp:
             self.tokens.forget()
             self.registry.forget()  # uploads in progress belong to the old account
             self.enforcer.activity.clear()
+            self.version.renew()
             self.learner.create(self.region)
             moto_ext.ec2(self.region)  # build EC2 (AMIs, instance types) now, not inside a learner's request
             seed_account(self.region, self.blobs)
@@ -140,13 +143,20 @@ class SandboxApp:
                 return self._course_route(request)(environ, start_response)
         if path == "/v2" or path.startswith("/v2/"):
             request = Request(environ)
-            with self.gate.request():
-                return self.registry.handle(request, request.host)(environ, start_response)
+            try:
+                with self.gate.request():
+                    return self.registry.handle(request, request.host)(environ, start_response)
+            finally:
+                if request.method not in ("GET", "HEAD"):
+                    self.version.changed()
         if path.startswith("/moto-api"):
             if not self.owner(Request(environ)):
                 return _json({"error": "moto's management API is for the sandbox's owner only."}, status=403)(
                     environ, start_response)
-            return self.moto(environ, start_response)
+            try:
+                return self.moto(environ, start_response)
+            finally:
+                self.version.changed()
         try:
             with self.gate.request():
                 response = self._aws(environ)
@@ -195,6 +205,8 @@ class SandboxApp:
                 logging.getLogger(__name__).exception("moto failed")
                 raise errors.InternalFailure(f"The sandbox (moto) failed on this request: {type(error).__name__}.",
                                              claim.service, protocol) from None
+        self.version.after_call(caller.action, response.status_code if response is not None else 500,
+                                refused=caller.refusal is not None)
         if caller.refusal is not None or (not caller.admin and not caller.decided):
             if response is not None:
                 response.close()  # moto's answer is never sent
@@ -220,7 +232,7 @@ class SandboxApp:
         path = request.path
         if path == "/iamlab/health":
             return _json({"ok": True, "pid": os.getpid(), "region": self.region, "uptime": time.time() - self.started,
-                          "enforcement": self.enforcer.enabled})
+                          "enforcement": self.enforcer.enabled, "account_version": str(self.version)})
         if path == "/iamlab/enforcement" and request.method == "POST":
             try:
                 self.enforcer.enabled = bool(json.loads(request.get_data() or b"{}").get("enabled", True))

@@ -27,7 +27,7 @@ import python_terraform
 from python_terraform import IsFlagged
 
 from .. import mode, sandbox
-from . import cliconfig, override, state_report, warm_provider, workspace
+from . import cliconfig, override, settled, state_report, warm_provider, workspace
 from .explain import error_blocks, explain
 
 Sink = Callable[[str], None]
@@ -226,7 +226,12 @@ class Driver:
             self.prepare(name)
             if name != "init" and self.needs_init():
                 self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,), sink)
-            return self._call(name, call, ok_codes, sink)
+            if name not in self.READS_ONLY:
+                settled.forget(self.directory)
+            result = self._call(name, call, ok_codes, sink)
+            if name == "apply" and self._sandbox is not None:
+                settled.record(self.directory, self.environment(), sandbox.account_version(self._sandbox))
+            return result
         finally:
             with _busy_lock:
                 _busy.pop(self.directory, None)
@@ -263,6 +268,15 @@ class Driver:
 
     # Commands that change the account (and so the state); the others only read.
     CHANGING = ("apply", "destroy", "import")
+    READS_ONLY = ("init", "plan", "show", "output", "validate")  # neither the state nor the account
+
+    def settled(self) -> bool:
+        """Would an apply find nothing to do? Known only in the sandbox, without running
+        Terraform: the files, the state and the account are as the last apply left them."""
+        if mode.is_aws():
+            return False
+        info = sandbox.status()
+        return info is not None and settled.holds(self.directory, self.environment(), sandbox.account_version(info))
 
     def _failure(self, result: Result) -> TerraformFailed:
         """The explanation of a failure, with what the state file holds, checked now."""
