@@ -1,12 +1,13 @@
 """The small process that keeps a warm AWS provider (see ``warm_provider``).
 
-Run by path with the standard library only (so it costs a few MiB, not the
-course's imports):
+Run by path, without the course's imports (so it costs a few MiB):
 
     python -I provider_keeper.py --binary B --state S --sandbox-pid P --idle-seconds N
 
 It starts ``terraform-provider-aws -debug``, reads the ``TF_REATTACH_PROVIDERS``
-value the provider prints, and writes it to the state file (mode 0600). Then it
+value the provider prints, puts the relay that keeps the provider's unchanging answers
+in front of it (``provider_cache.py``, when ``grpcio`` is installed), and writes the value
+Terraform should use to the state file (mode 0600). Then it
 watches, once a second, and stops the provider when
 
 * the sandbox process ``P`` is gone (the provider lives as long as the sandbox),
@@ -59,6 +60,21 @@ def read_reattach(process: subprocess.Popen, timeout: float) -> str | None:
     return found[0] if found else None
 
 
+def start_relay(reattach: str, socket_dir: str):
+    """The relay in front of the provider, or (None, why not): then Terraform talks to the provider itself."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.spec_from_file_location("provider_cache", os.path.join(os.path.dirname(__file__),
+                                                                                     "provider_cache.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        server, _relay, relayed = module.start(reattach, os.path.join(socket_dir, "relay.sock"))
+    except Exception as error:  # no grpcio, or no socket: the provider works as well without it
+        return None, reattach, f"{type(error).__name__}: {error}"
+    return server, relayed, ""
+
+
 def write_state(path: str, data: dict) -> None:
     temporary = f"{path}.{os.getpid()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -108,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         stop(process)
         print("the provider printed no TF_REATTACH_PROVIDERS line", file=sys.stderr)
         return 2
+    relay, reattach, no_relay = start_relay(reattach, os.environ.get("TMPDIR") or os.path.dirname(args.state))
     write_state(args.state, {"keeper_pid": os.getpid(), "provider_pid": process.pid, "binary": args.binary,
-                             "reattach": reattach, "sandbox_pid": args.sandbox_pid, "started": time.time()})
+                             "reattach": reattach, "sandbox_pid": args.sandbox_pid, "started": time.time(),
+                             "relay": relay is not None, "no_relay": no_relay})
     reason = "stopped"
     try:
         while not stopping.wait(1.0):
@@ -129,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
                 break
     finally:
         remove_state(args.state)
+        if relay is not None:
+            relay.stop(0)
         stop(process)
         socket_dir = os.environ.get("TMPDIR", "")
         if os.path.basename(socket_dir).startswith("iamlab-provider-"):

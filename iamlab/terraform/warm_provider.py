@@ -50,7 +50,7 @@ START_TIMEOUT = 60.0
 
 # What Terraform prints when the warm provider it was told to reattach to is gone (recorded).
 GONE = (r"Reattachment process\s+not found|dial unix \S*iamlab-provider-|plugin exited before we could connect"
-        r"|Plugin did not respond")
+        r"|Plugin did not respond|the warm provider behind the relay is gone")
 
 _keepers: list[subprocess.Popen] = []  # ours, reaped when they end
 last_fallback: str = ""  # why the last command started the provider plainly ("" when it did not)
