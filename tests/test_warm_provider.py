@@ -68,6 +68,7 @@ def test_started_once_and_reused(working_copy, fake_sandbox):
     reattach = json.loads(first["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]
     socket_folder = os.path.dirname(reattach["Addr"]["String"])
     assert reattach["Test"] is True and os.path.basename(socket_folder).startswith("iamlab-provider-")
+    assert os.path.basename(reattach["Addr"]["String"]) == "relay.sock" and warm_provider.status()["relay"]  # Terraform talks to the relay
     assert os.stat(socket_folder).st_mode & 0o077 == 0  # the socket is the learner's only
     assert warm_provider.attach(working_copy, env, fake_sandbox.pid) == first  # the same process
     assert warm_provider.state_path().stat().st_mode & 0o077 == 0

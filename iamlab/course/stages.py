@@ -126,7 +126,8 @@ class GotoPlan:
                     f"(a copy of each goes to {self.backup_dir} first):")
         lines = [head, *(f"- {c.sentence(self.backup_dir)}" for c in self.changes), *(f"- kept: {k}" for k in self.kept)]
         if self.apply:
-            lines.append("Then Terraform applies it (about 10-30 s); its progress follows.")
+            lines.append("Then Terraform applies it (seconds; about half a minute when it makes the instance); "
+                         "its progress follows.")
         return "\n".join(lines)
 
     def __str__(self) -> str:
