@@ -125,7 +125,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:  # the timed sandbox outlived its stop: end it, keep the figures
             keeper.kill()
             keeper.wait(10)
-    report = {"rounds": args.rounds, "machine": f"{os.cpu_count()} cores, shared with other work (noisy)", "summary": {}, "samples": samples}
+    report = {"rounds": args.rounds, "machine": f"{os.cpu_count()} cores (state the load with the figures)", "summary": {}, "samples": samples}
     for what in dict.fromkeys(s["what"] for s in samples if s["round"] >= 0):
         row = {}
         for setting in ("off", "on"):
