@@ -8,7 +8,6 @@ This module never imports moto: asking "is it up?" costs milliseconds.
 from __future__ import annotations
 
 import functools
-
 import json
 import os
 import signal
