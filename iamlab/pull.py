@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from .sandbox import instance as instance_identity
+from .sandbox.aws_env import scrubbed
 
 MANIFEST_TYPES = ", ".join([
     "application/vnd.oci.image.manifest.v1+json",
@@ -155,5 +156,5 @@ def skopeo_pull(instance_id: str, repository: str, tag: str = "latest") -> Clien
         result = subprocess.run(
             ["skopeo", "copy", "--src-tls-verify=false", "--src-creds", f"AWS:{password}",
              f"docker://{host}/{repository}:{tag}", f"dir:{target}"],
-            capture_output=True, text=True, timeout=120)
+            capture_output=True, text=True, timeout=120, env=scrubbed())
     return ClientPull(result.returncode == 0, (result.stdout + result.stderr).strip())

@@ -178,3 +178,15 @@ class InternalFailure(AwsError):
 
 class NoSuchRoute(AwsError):
     code, error_code = 404, "NotFound"
+
+
+class NotOffered(AwsError):
+    """A service the sandbox does not serve (moto has no such service): said plainly, with where it is served."""
+
+    code, error_code, json_code = 501, "NotOffered", "NotOfferedException"
+
+    @classmethod
+    def for_service(cls, name: str, offered: str, protocol: str) -> "NotOffered":
+        return cls(f"The iamlab sandbox does not offer the {name} service: it is not part of the local AWS account "
+                   f"the course runs (which serves {offered}), and nothing was sent to AWS. To use {name}, switch to "
+                   "your own AWS account (IAMLAB_MODE=aws, or `python -m iamlab --aws ...`).", name, protocol)

@@ -14,6 +14,7 @@ import json
 import urllib.error
 import urllib.request
 
+from .aws_env import isolation
 from .manager import SandboxError, SandboxInfo, course_headers, export_lines, require
 
 
@@ -58,12 +59,12 @@ def environment(instance_id: str, info: SandboxInfo | None = None) -> dict[str, 
         "AWS_SESSION_TOKEN": document["Token"],
         "AWS_DEFAULT_REGION": info.region,
         "AWS_REGION": info.region,
+        **isolation(),
     }
 
 
 def export(instance_id: str) -> str:
-    lines = export_lines(environment(instance_id)).splitlines()
-    return "\n".join(line for line in lines if not line.startswith("unset")) + "\nunset AWS_PROFILE"
+    return export_lines(environment(instance_id))
 
 
 def session(instance_id: str, info: SandboxInfo | None = None):

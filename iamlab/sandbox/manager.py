@@ -239,21 +239,30 @@ def reset() -> SandboxInfo:
 
 
 def learner_env(info: SandboxInfo) -> dict[str, str]:
-    """Environment that makes the AWS CLI and boto3 act as the learner, in the sandbox."""
+    """Environment that makes the AWS CLI and boto3 act as the learner, in the sandbox (and
+    read nothing of the learner's own AWS setup: ``aws_env``)."""
+    from .aws_env import isolation
+
     return {
         "AWS_ENDPOINT_URL": info.endpoint,
         "AWS_ACCESS_KEY_ID": info.learner_key_id,
         "AWS_SECRET_ACCESS_KEY": info.learner_secret,
         "AWS_DEFAULT_REGION": info.region,
         "AWS_REGION": info.region,
+        **isolation(),
     }
+
+
+# Variables that would lead a shell's AWS clients elsewhere than the exported identity.
+UNSET = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+         "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
 
 
 def export_lines(variables: dict[str, str]) -> str:
     import shlex
 
     lines = [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
-    lines.append("unset AWS_SESSION_TOKEN AWS_PROFILE")
+    lines.append("unset " + " ".join(name for name in UNSET if name not in variables))
     return "\n".join(lines)
 
 
@@ -284,8 +293,16 @@ def boto3_session(**kwargs):
     import boto3
     import botocore.session
 
+    from .aws_env import empty_files
+
     core = botocore.session.Session()
     core.register_component("data_loader", _shared_loader())
+    # Nothing from the learner's ~/.aws or AWS_PROFILE: the sandbox's identities only.
+    config, credentials = empty_files()
+    core.set_config_variable("config_file", str(config))
+    core.set_config_variable("credentials_file", str(credentials))
+    core.set_config_variable("profile", None)
+    core.set_config_variable("metadata_service_num_attempts", 0)
     return boto3.Session(botocore_session=core, **kwargs)
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import errors, moto_ext, settings, sigv4, simulator
+from . import errors, moto_ext, settings, sigv4, simulator, unoffered
 from .changes import AccountVersion
 from .enforcement import Caller, Enforcer, current, serving
 from .identity import InstanceCredentials, Learner, NoCredentials, signer_for
@@ -191,6 +191,7 @@ class SandboxApp:
         if target:
             _check_json_request(environ, body)
         environ["iamlab.scope"] = (claim.region, claim.service)  # moto serves the service that was signed for
+        unoffered.check(self.moto, environ, claim.service, protocol)
         caller = Caller(claim.access_key, signer.principal, signer.admin, claim.region, protocol,
                         environ.get("REMOTE_ADDR", "127.0.0.1"))
         with serving(caller):

@@ -27,7 +27,8 @@ import python_terraform
 from python_terraform import IsFlagged
 
 from .. import mode, sandbox
-from . import cliconfig, override, settled, state_report, warm_provider, workspace
+from ..sandbox import aws_env
+from . import cliconfig, override, provider_blocks, settled, state_report, warm_provider, workspace
 from .explain import error_blocks, explain
 
 Sink = Callable[[str], None]
@@ -136,6 +137,16 @@ class CourseTerraform(python_terraform.Terraform):
         The driver checks the state itself (``state_report``) and reads it where needed."""
 
 
+def sandbox_environment(info: sandbox.SandboxInfo | None) -> dict[str, str]:
+    """Terraform's environment in the sandbox: the process's, without the learner's AWS setup
+    (``aws_env``), and with every endpoint the SDK would otherwise resolve on its own (a provider
+    configuration the override does not name) at the sandbox."""
+    env = aws_env.scrubbed()
+    if info is not None:
+        env["AWS_ENDPOINT_URL"] = info.endpoint
+    return env
+
+
 def _record_timing(result: Result) -> None:
     """With ``$IAMLAB_TIMINGS_FILE`` set, log each command's duration (for benchmarks/)."""
     target = os.environ.get("IAMLAB_TIMINGS_FILE")
@@ -169,7 +180,7 @@ class Driver:
         if mode.is_aws():
             env = dict(os.environ)  # real AWS: the standard credential chain, as the learner configured it
         else:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no real credentials leak in
+            env = sandbox_environment(self._sandbox)  # nothing of the learner's AWS setup leaks in
         env.update(
             TF_CLI_CONFIG_FILE=str(cliconfig.write_cli_config()),
             TF_IN_AUTOMATION="1",
@@ -195,9 +206,19 @@ class Driver:
 
                 require_confirmation()
             return None
+        blocks = provider_blocks.check(self.directory, override.OVERRIDE_NAME)  # refuses what it cannot reach
         info = self._sandbox = sandbox.start()
-        override.write(self.directory, info.endpoint, info.region, info.learner_key_id, info.learner_secret)
+        config, credentials = aws_env.empty_files()
+        override.write(self.directory, info.endpoint, info.region, info.learner_key_id, info.learner_secret,
+                       aliases=tuple(block.alias for block in blocks), config_file=str(config),
+                       credentials_file=str(credentials))
         return info
+
+    def _prepare_or_refuse(self, command: str) -> None:
+        try:
+            self.prepare(command)
+        except (provider_blocks.ProviderOutOfReach, provider_blocks.UnreadableConfiguration) as refusal:
+            raise TerraformFailed(command, None, str(refusal), "") from None
 
     def terraform(self, command: str = "", sink: Sink | None = None) -> CourseTerraform:
         env = self.environment()
@@ -223,9 +244,10 @@ class Driver:
                 state_report.check_state_file(self.directory)
             except state_report.StateFileDamaged as damaged:
                 raise TerraformFailed(name, None, str(damaged), "") from None
-            self.prepare(name)
+            self._prepare_or_refuse(name)
             if name != "init" and self.needs_init():
                 self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,), sink)
+                self._prepare_or_refuse(name)  # the modules init brought are checked too
             if name not in self.READS_ONLY:
                 settled.forget(self.directory)
             result = self._call(name, call, ok_codes, sink)
