@@ -183,7 +183,7 @@ class NoSuchRoute(AwsError):
 class NotOffered(AwsError):
     """A service the sandbox does not serve (moto has no such service): said plainly, with where it is served."""
 
-    code, error_code, json_code = 501, "NotOffered", "NotOfferedException"
+    code, error_code, json_code = 400, "NotOffered", "NotOfferedException"  # 4xx: an SDK does not retry it
 
     @classmethod
     def for_service(cls, name: str, offered: str, protocol: str) -> "NotOffered":

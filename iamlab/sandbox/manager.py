@@ -293,6 +293,8 @@ def boto3_session(**kwargs):
     import boto3
     import botocore.session
 
+    from botocore.configprovider import ConstantProvider
+
     from .aws_env import empty_files
 
     core = botocore.session.Session()
@@ -301,7 +303,7 @@ def boto3_session(**kwargs):
     config, credentials = empty_files()
     core.set_config_variable("config_file", str(config))
     core.set_config_variable("credentials_file", str(credentials))
-    core.set_config_variable("profile", None)
+    core.get_component("config_store").set_config_provider("profile", ConstantProvider(None))  # not AWS_PROFILE
     core.set_config_variable("metadata_service_num_attempts", 0)
     return boto3.Session(botocore_session=core, **kwargs)
 
