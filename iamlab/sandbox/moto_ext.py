@@ -512,3 +512,11 @@ def implements(response, operation: str) -> bool:
 from . import policy_uploads  # noqa: E402
 
 policy_uploads.install()
+
+# ---------------------------------------------------------------------------
+# Gaps real configurations hit (issue 20): see iam_gaps.py and ec2_gaps.py.
+# ---------------------------------------------------------------------------
+from . import ec2_gaps, iam_gaps  # noqa: E402
+
+iam_gaps.install()
+ec2_gaps.install()
