@@ -105,11 +105,16 @@ def test_sandbox_mode_never_uses_real_credentials_or_endpoints(monkeypatch, shar
     monkeypatch.delenv("IAMLAB_MODE", raising=False)
     driver = Driver(sink=lambda line: None)
     env = driver.environment()
-    assert not [name for name in env if name.startswith("AWS_")]
+    # Only the course's own AWS_* variables: its empty config files, no metadata service.
+    assert sorted(name for name in env if name.startswith("AWS_")) == [
+        "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED", "AWS_SHARED_CREDENTIALS_FILE"]
+    assert not [value for value in env.values() if value in REAL_LOOKING.values()]
     driver.prepare("plan")
     text = (driver.directory / override.OVERRIDE_NAME).read_text()
-    endpoints = [line.split("=", 1)[1].strip().strip('"') for line in text.splitlines() if line.strip().startswith(override.SANDBOX_SERVICES)]
-    assert endpoints and all(e.startswith("http://127.0.0.1:") for e in endpoints)
+    services = set(override.sandbox_services())
+    endpoints = {name: value for name, value in (line.strip().split(" = ", 1) for line in text.splitlines() if " = " in line)
+                 if name in services}
+    assert set(endpoints) == services and all(e.startswith('"http://127.0.0.1:') for e in endpoints.values())
     assert "AKIAREALLOOKINGKEY01" not in text
     assert driver.plan().returncode in (0, 2)  # planned against the sandbox, offline, with "real" keys in the environment
 
