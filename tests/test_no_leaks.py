@@ -191,6 +191,24 @@ def test_terraforms_environment_holds_nothing_of_the_learners_aws_setup(planted)
     assert "unset AWS_SESSION_TOKEN AWS_PROFILE" in sandbox.export_lines(variables)
 
 
+def test_the_aws_cli_in_a_sandbox_shell_reads_nothing_of_the_learners(planted):
+    """`eval "$(python -m iamlab sandbox env)"` in a shell where AWS_PROFILE names a profile whose
+    credential_process would leave a mark: the CLI answers as the learner, from the sandbox."""
+    import shlex
+    import subprocess
+    import sys
+
+    _, _, marker = planted
+    sandbox.start()
+    script = (f'eval "$({shlex.quote(sys.executable)} -m iamlab sandbox env)" && '
+              "aws sts get-caller-identity --output json")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["Account"] == sandbox.ACCOUNT_ID
+    assert not marker.exists()
+
+
 def test_boto3_sessions_ignore_the_learners_profile(planted):
     """AWS_PROFILE names a profile the course's empty config does not have: the sandbox session works anyway."""
     info = sandbox.start()
