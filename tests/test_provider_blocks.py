@@ -67,9 +67,21 @@ def test_a_provider_block_in_the_learners_own_override_file_is_refused(tmp_path)
         provider_blocks.check(tmp_path, OVERRIDE_NAME)
 
 
-def test_a_file_that_cannot_be_read_is_refused(tmp_path):
-    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = \n')
-    with pytest.raises(provider_blocks.UnreadableConfiguration, match="main.tf"):
+def test_a_file_python_hcl2_cannot_read_is_still_searched_for_provider_blocks(tmp_path):
+    """A typo elsewhere in the file: Terraform reports it; an alias Terraform would parse is still found."""
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  alias  = "production"\n  region = "eu-west-1"\n}\n\n'
+                                      'resource "aws_iam_user" "u" {\n  name = \n}\n')
+    assert [block.alias for block in provider_blocks.check(tmp_path, OVERRIDE_NAME)] == ["production"]
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "main.tf").write_text('provider "aws" {\n  region = "eu-west-1"\n}\n')
+    (tmp_path / "calls.tf").write_text('module "legacy" {\n  source = "./legacy"\n  broken = [\n}\n')
+    with pytest.raises(provider_blocks.ProviderOutOfReach, match="module.legacy"):
+        provider_blocks.check(tmp_path, OVERRIDE_NAME)
+
+
+def test_a_json_file_that_is_not_json_is_refused(tmp_path):
+    (tmp_path / "main.tf.json").write_text('{"provider": {"aws": ')
+    with pytest.raises(provider_blocks.UnreadableConfiguration, match="main.tf.json"):
         provider_blocks.check(tmp_path, OVERRIDE_NAME)
 
 

@@ -9,8 +9,9 @@ or downloaded into ``.terraform/modules``), so such a block is refused, by name,
 runs. So is a ``provider "aws"`` block in one of the learner's own override files: Terraform
 merges override files in name order, so it could undo the course's.
 
-Files are read with python-hcl2; a file it cannot read is refused (what cannot be read cannot be
-shown to stay in the sandbox).
+Files are read with python-hcl2; a ``.tf`` file it cannot read (a typo, usually) is scanned for
+the shape of provider and module blocks instead, so Terraform's own error reaches the learner;
+a ``.tf.json`` file that is not JSON is refused.
 """
 
 from __future__ import annotations
@@ -84,17 +85,41 @@ def _unquote(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+_BLOCK = re.compile(r'^[ \t]*(provider|module)\s+"?([\w-]+)"?\s*\{', re.MULTILINE)
+_ALIAS = re.compile(r'^\s*alias\s*=\s*"([^"]*)"', re.MULTILINE)
+_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]*)"', re.MULTILINE)
+
+
+def _scanned(text: str) -> dict:
+    """A file python-hcl2 cannot read (a typo the learner is making, most often): its provider
+    and module blocks found by their shape, each body up to the next top-level block. Terraform
+    runs no provider for a file it cannot parse either, so what this misses never runs; what
+    Terraform does parse, this finds."""
+    found: dict = {"provider": [], "module": []}
+    starts = list(_BLOCK.finditer(text))
+    for i, start in enumerate(starts):
+        body = text[start.end():starts[i + 1].start() if i + 1 < len(starts) else len(text)]
+        kind, name = start[1], start[2]
+        pattern = _ALIAS if kind == "provider" else _SOURCE
+        value = pattern.search(body)
+        key = "alias" if kind == "provider" else "source"
+        found[kind].append({name: {key: value[1]} if value else {}})
+    return found
+
+
 def _read(path: Path) -> dict:
     text = path.read_text(errors="replace")
     try:
         if path.name.endswith(".json"):
             return json.loads(text)
         return hcl2.loads(text)
-    except Exception as error:
-        raise UnreadableConfiguration(
-            f"The course cannot read {path} ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}), "
-            "so it cannot check that every AWS provider in it talks to the sandbox. Nothing was run.\n"
-            "Next step: run `terraform validate` in the folder to see what is wrong with the file.") from None
+    except Exception:
+        if path.name.endswith(".json"):
+            raise UnreadableConfiguration(
+                f"The course cannot read {path} as JSON, so it cannot check that every AWS provider in it talks "
+                "to the sandbox. Nothing was run.\n"
+                "Next step: run `terraform validate` in the folder to see what is wrong with the file.") from None
+        return _scanned(text)
 
 
 def _aws_bodies(document: dict) -> list[dict]:
