@@ -107,7 +107,20 @@ def _scanned(text: str) -> dict:
     return found
 
 
+_parsed: dict[tuple[str, int, int], dict] = {}  # (path, mtime, size) -> document: a file is parsed once per version
+
+
 def _read(path: Path) -> dict:
+    status = path.stat()
+    key = (str(path.resolve()), status.st_mtime_ns, status.st_size)
+    if key not in _parsed:
+        if len(_parsed) > 512:
+            _parsed.clear()
+        _parsed[key] = _parse(path)
+    return _parsed[key]
+
+
+def _parse(path: Path) -> dict:
     text = path.read_text(errors="replace")
     try:
         if path.name.endswith(".json"):
