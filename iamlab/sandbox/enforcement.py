@@ -13,11 +13,40 @@ user with AdministratorAccess, what Terraform uses) keeps full access, except wh
 refuses administrators too: a role whose trust policy does not name them, another
 account's registry.
 
+Handing a role to an instance (RunInstances with an instance profile,
+AssociateIamInstanceProfile, ReplaceIamInstanceProfileAssociation) is also decided as
+``iam:PassRole`` on each of the profile's roles, with ``iam:PassedToService`` =
+``ec2.amazonaws.com``; IAM's policy simulator needs ``iam:Simulate*Policy`` like any action.
+
+The request context, key by key of AWS's "global condition context keys" page. Supplied
+whenever AWS supplies them: aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType,
+aws:PrincipalIsAWSService, aws:PrincipalServiceName (service principals), aws:PrincipalTag/*,
+aws:userid (the role's AROA... or the user's AIDA... ID), aws:username (users),
+aws:SourceIp, aws:SecureTransport, aws:CurrentTime, aws:EpochTime, aws:RequestedRegion,
+aws:UserAgent, aws:ViaAWSService (false), aws:ResourceAccount; for temporary credentials
+aws:TokenIssueTime and aws:MultiFactorAuthPresent (false); for an instance's role
+credentials aws:Ec2InstanceSourceVPC and aws:Ec2InstanceSourcePrivateIPv4; from the
+request's tags aws:RequestTag/* and aws:TagKeys (ECR ``tags``, IAM/STS ``Tags.member.N``,
+EC2 ``TagSpecification``/``Tag``); aws:ResourceTag/* (and ecr:ResourceTag/*) of ECR
+repositories. Absent because AWS would not supply them here (nothing in the sandbox makes
+the situation): aws:CalledVia, aws:CalledViaFirst, aws:CalledViaLast and aws:SourceArn,
+aws:SourceAccount, aws:SourceOrgID, aws:SourceOrgPaths (no service calls another on anyone's
+behalf), aws:MultiFactorAuthAge (no MFA), aws:SourceVpc, aws:SourceVpce, aws:VpcSourceIp
+(no VPC endpoints), aws:FederatedProvider (no federation), aws:Referer (no browser),
+aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:ResourceOrgID, aws:ResourceOrgPaths
+(no organization).
+
 What is not modelled, so a lesson must not rely on it: permissions boundaries, session
-policies, SCPs (the course explains them, the sandbox has no organization), resource
-policies other than ECR repository policies and role trust policies (an S3 bucket policy
-is stored by moto but never consulted), and condition keys beyond the global ones, the
-principal's and the repository's tags.
+policies, SCPs and RCPs (the course explains them, the sandbox has no organization),
+resource policies other than ECR repository policies and role trust policies (an S3 bucket
+policy is stored by moto but never consulted); aws:SourceIdentity and session tags set by
+AssumeRole (sts:SourceIdentity, sts:TagSession: not kept with the session), so
+aws:PrincipalTag/* of a session are the role's tags only; aws:ResourceTag/* of resources
+other than ECR repositories (IAM roles and users, EC2 instances, S3); service-specific
+condition keys other than iam:PassedToService and ecr:ResourceTag/* (e.g.
+iam:AssociatedResourceArn, ec2:InstanceProfile, ecr:... keys); cross-account access other
+than through a policy's decision (the sandbox has one account: another account's registry
+is refused, and another account's principals cannot sign requests).
 """
 
 from __future__ import annotations
