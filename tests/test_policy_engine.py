@@ -249,3 +249,13 @@ def test_adding_an_allow_never_removes_access(statements, extra, request):
         assert after == "allowed"
     if before == "explicitDeny":
         assert after == "explicitDeny"
+
+
+def test_a_not_resource_whose_variable_has_no_value_does_not_apply():
+    """Found by the differential test: an unresolved variable leaves the statement out (it does not
+    turn NotResource into "every resource")."""
+    statement = deny("ecr:BatchGetImage", **{"NotResource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/${{aws:PrincipalTag/team}}*"})
+    del statement["Resource"]
+    assert decide([allow("ecr:*"), statement], "ecr:BatchGetImage", FLASK).decision == "allowed"
+    assert decide([allow("ecr:*"), statement], "ecr:BatchGetImage", FLASK, context={"aws:PrincipalTag/team": "red"}).decision \
+        == "explicitDeny"

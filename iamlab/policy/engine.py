@@ -19,6 +19,7 @@ lacked, as the IAM policy simulator reports them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import catalogue, conditions
@@ -28,6 +29,7 @@ from .matching import action_matches, arn_matches, as_list
 from .variables import MissingVariable, expand
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _resource_applies(statement: Statement, resource: str, context: Context) -> 
     patterns, negated = (statement.resources, False) if statement.resources is not None else (statement.not_resources, True)
     if patterns is None:  # resource policies may omit Resource: the resource itself
         return True, []
-    hit, lacked = False, []
+    hit, lacked, unresolved = False, [], False
     for pattern in patterns:
         try:
             if arn_matches(expand(pattern, context, statement.variables), resource):
@@ -172,6 +174,12 @@ def _resource_applies(statement: Statement, resource: str, context: Context) -> 
                 break
         except MissingVariable as missing:
             lacked.append(missing.key)  # no value, no default: this pattern matches nothing
+            if arn_matches(_VARIABLE.sub("*", pattern), resource):
+                unresolved = True  # it might have matched: whether it does cannot be told
+    if negated and unresolved and not hit:
+        # A NotResource that cannot be read does not cover "everything else": AWS treats a statement
+        # whose variable it cannot resolve as not applying (IAM User Guide, "Policy variables").
+        return False, lacked
     return (not hit if negated else hit), lacked
 
 
