@@ -371,3 +371,30 @@ def test_imdsv2_refuses_forwarded_token_requests_odd_ttls_and_other_roles(box):
     assert metadata(box, instance_id, "latest/meta-data/iam/security-credentials/admin", headers=with_token)[0] == 404
     status, document = metadata(box, instance_id, "latest/meta-data/iam/security-credentials/imds", headers=with_token)
     assert status == 200 and json.loads(document)["Code"] == "Success"
+
+
+def test_a_registry_pull_carries_the_credentials_token_issue_time(box):
+    """A docker/skopeo pull is judged with the context of the credentials that logged in: the
+    "revoke older sessions" Deny reaches registry pulls too, and a Null check does not misfire."""
+    creds = instance.credentials(box.instance_with_role("registry-revoked", policy=ECR_ONLY), box.info)
+    token = as_instance(box, creds, "ecr").get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    request = urllib.request.Request(f"{box.endpoint}/v2/flask_app/manifests/latest",
+                                     headers={"Authorization": f"Basic {token}",
+                                              "Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+
+    def status() -> int:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return reply.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    null_deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+                                                         "Condition": {"Null": {"aws:TokenIssueTime": "true"}}}]}
+    box.iam.put_role_policy(RoleName="registry-revoked", PolicyName="null", PolicyDocument=json.dumps(null_deny))
+    assert status() == 200
+    later = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    box.iam.put_role_policy(RoleName="registry-revoked", PolicyName="revoke", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+                                                "Condition": {"DateLessThan": {"aws:TokenIssueTime": later}}}]}))
+    assert status() == 403
