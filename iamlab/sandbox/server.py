@@ -107,6 +107,7 @@ class SandboxApp:
             access_key=lambda: current().access_key if current() else None,
             region=lambda: current().region if current() else None))
         self.gate = ResetGate()
+        self._keys_of: dict[tuple[str, str], dict] = {}  # (access key, region) -> the credentials' context keys
         self.version = AccountVersion()
         self.started = time.time()
 
@@ -119,6 +120,7 @@ class SandboxApp:
         with self.gate.reset():
             moto_ext.reset_all()
             self.credentials.forget()
+            self._keys_of.clear()
             self.tokens.forget()
             self.registry.forget()  # uploads in progress belong to the old account
             self.enforcer.activity.clear()
@@ -194,7 +196,7 @@ class SandboxApp:
         if target:
             _check_json_request(environ, body, claim.service)
         environ["iamlab.scope"] = (claim.region, claim.service)  # moto serves the service that was signed for
-        keys = signer_keys(signer, claim.region, self.credentials.instance_of(claim.access_key) if signer.issued else None)
+        keys = self._signer_keys(claim.access_key, claim.region, signer)
         if environ.get("HTTP_USER_AGENT"):
             keys["aws:UserAgent"] = environ["HTTP_USER_AGENT"]
         caller = Caller(claim.access_key, signer.principal, signer.admin, claim.region, protocol,
@@ -233,6 +235,17 @@ class SandboxApp:
                 "The sandbox (moto) failed on this request; it is not a valid call of this API, or moto lacks it.",
                 claim.service, protocol)
         return response
+
+    def _signer_keys(self, access_key: str, region: str, signer) -> dict:
+        """The credentials' context keys (``identity.signer_keys``), worked out once per key and region:
+        they do not change while the credentials live (a reset forgets them)."""
+        found = self._keys_of.get((access_key, region))
+        if found is None:
+            found = signer_keys(signer, region, self.credentials.instance_of(access_key) if signer.issued else None)
+            if len(self._keys_of) > 10000:
+                self._keys_of.clear()
+            self._keys_of[(access_key, region)] = found
+        return dict(found)
 
     def _course_route(self, request: Request) -> Response:
         path = request.path
