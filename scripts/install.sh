@@ -31,3 +31,9 @@ fi
 python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt
 # Keep notebook outputs out of commits (harmless outside a git checkout).
 git rev-parse --git-dir >/dev/null 2>&1 && python3 -m nbstripout --install --attributes .gitattributes || true
+# The differential test's independent oracle (@cloud-copilot/iam-simulate), pinned by its lock file.
+if command -v npm >/dev/null; then
+  (cd tests/oracle && npm ci --no-audit --no-fund --silent) || echo "npm ci in tests/oracle failed: the differential test installs it itself" >&2
+else
+  echo "node/npm are missing: the differential test (tests/test_policy_differential.py) needs them" >&2
+fi

@@ -143,10 +143,28 @@ def test_repository_policy_deny_beats_identity_allow_and_says_so():
     assert result.denial_message().endswith("with an explicit deny in a resource-based policy")
 
 
-def test_not_principal_deny_spares_the_named_role():
-    statement = {"Effect": "Deny", "NotPrincipal": {"AWS": ROLE.identity_arn}, "Action": "ecr:*"}
-    assert decide([allow("ecr:*")], "ecr:BatchGetImage", FLASK, resource_policy=[statement]).decision == "allowed"
-    assert decide([allow("ecr:*")], "ecr:BatchGetImage", FLASK, principal=OTHER, resource_policy=[statement]).decision == "explicitDeny"
+def test_not_principal_deny_spares_a_session_only_when_it_lists_the_session_role_and_account():
+    role_only = {"Effect": "Deny", "NotPrincipal": {"AWS": ROLE.identity_arn}, "Action": "ecr:*"}
+    assert decide([allow("ecr:*")], "ecr:BatchGetImage", FLASK, resource_policy=[role_only]).decision == "explicitDeny"
+    every_arn = {"Effect": "Deny", "NotPrincipal": {"AWS": [ROLE.identity_arn, ROLE.arn, f"arn:aws:iam::{ACCOUNT}:root"]},
+                 "Action": "ecr:*"}
+    assert decide([allow("ecr:*")], "ecr:BatchGetImage", FLASK, resource_policy=[every_arn]).decision == "allowed"
+    assert decide([allow("ecr:*")], "ecr:BatchGetImage", FLASK, principal=OTHER, resource_policy=[every_arn]).decision == "explicitDeny"
+
+
+OUTSIDER = Principal(arn="arn:aws:iam::210987654321:user/eve", identity_arn="arn:aws:iam::210987654321:user/eve",
+                     account="210987654321")
+
+
+def test_another_accounts_principal_needs_the_resource_policy_and_its_own_identity_policy():
+    grant = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "ecr:BatchGetImage"}
+    both = decide([allow("ecr:BatchGetImage")], "ecr:BatchGetImage", FLASK, principal=OUTSIDER, resource_policy=[grant])
+    assert both.decision == "allowed"
+    only_resource = decide([], "ecr:BatchGetImage", FLASK, principal=OUTSIDER, resource_policy=[grant])
+    assert only_resource.decision == "implicitDeny"
+    only_identity = decide([allow("ecr:BatchGetImage")], "ecr:BatchGetImage", FLASK, principal=OUTSIDER)
+    assert only_identity.decision == "implicitDeny"
+    assert only_identity.denial_message().endswith("because no resource-based policy allows the ecr:BatchGetImage action")
 
 
 def test_trust_policy_lets_a_service_assume_the_role():
@@ -231,3 +249,13 @@ def test_adding_an_allow_never_removes_access(statements, extra, request):
         assert after == "allowed"
     if before == "explicitDeny":
         assert after == "explicitDeny"
+
+
+def test_a_not_resource_whose_variable_has_no_value_does_not_apply():
+    """Found by the differential test: an unresolved variable leaves the statement out (it does not
+    turn NotResource into "every resource")."""
+    statement = deny("ecr:BatchGetImage", **{"NotResource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/${{aws:PrincipalTag/team}}*"})
+    del statement["Resource"]
+    assert decide([allow("ecr:*"), statement], "ecr:BatchGetImage", FLASK).decision == "allowed"
+    assert decide([allow("ecr:*"), statement], "ecr:BatchGetImage", FLASK, context={"aws:PrincipalTag/team": "red"}).decision \
+        == "explicitDeny"

@@ -579,10 +579,10 @@ def test_a_namespaced_repository_has_its_own_policy_and_tags(box):
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/namespaced"
     grant = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": role_arn},
                                                       "Action": "ecr:DescribeImages"}]}
-    box.ecr.set_repository_policy(repositoryName="team/app", policyText=json.dumps(grant))
     tagged = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:ListImages", "Resource": "*",
                                                        "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}}]}
     creds = instance.credentials(box.instance_with_role("namespaced", policy=tagged), box.info)
+    box.ecr.set_repository_policy(repositoryName="team/app", policyText=json.dumps(grant))  # the role exists now
     import boto3
 
     ecr = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],

@@ -146,9 +146,11 @@ def parse(document, source_id: str = "PolicyInputList.1", source_type: str = "IA
 
 
 def validate(document, kind: str = grammar.IDENTITY) -> None:
-    """Raise ``MalformedPolicyDocument`` if IAM would refuse to store ``document``.
+    """Raise ``MalformedPolicyDocument`` if IAM would refuse ``document`` (no quota, no principal check).
 
-    ``kind``: ``"identity"`` (CreatePolicy, CreatePolicyVersion, PutRolePolicy) or
-    ``"resource"`` (SetRepositoryPolicy, UpdateAssumeRolePolicy).
+    ``kind``: ``"identity"`` or ``"resource"``. The doors with quotas and their own words are
+    ``validator.validate``'s; this is its simulator door.
     """
-    parse(document, "upload", "resource" if kind == grammar.RESOURCE else "IAM Policy")
+    from .validator import validate as validate_at
+
+    validate_at(document, "simulator-resource" if kind == grammar.RESOURCE else "simulator")

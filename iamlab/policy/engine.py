@@ -1,4 +1,4 @@
-"""The access decision, following AWS's documented evaluation logic (one account).
+"""The access decision, following AWS's documented evaluation logic.
 
 For a request (who, which action, on which resource, in which context):
 
@@ -6,8 +6,12 @@ For a request (who, which action, on which resource, in which context):
    resource-based policy, principal) match, and its conditions hold;
 2. any applicable **Deny** -> ``explicitDeny`` (it wins over every Allow);
 3. else any applicable **Allow**, from an identity policy or the resource
-   policy (within one account either suffices) -> ``allowed``;
+   policy (within one account either suffices; a principal of another account
+   needs both, the resource policy naming it or its account) -> ``allowed``;
 4. else ``implicitDeny``: nothing allowed it.
+
+A Deny with ``NotPrincipal`` spares only a principal all of whose ARNs it lists
+(account, role or user, and a role session's own ARN).
 
 The result carries the deciding statements and the context keys the request
 lacked, as the IAM policy simulator reports them.
@@ -15,6 +19,7 @@ lacked, as the IAM policy simulator reports them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import catalogue, conditions
@@ -24,6 +29,7 @@ from .matching import action_matches, arn_matches, as_list
 from .variables import MissingVariable, expand
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
 @dataclass(frozen=True)
@@ -33,20 +39,24 @@ class Principal:
     ``arn`` is what AWS prints in errors (for a role session,
     ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``); ``identity_arn`` is the
     IAM identity behind it (the role's ARN), used for ``aws:PrincipalArn``;
-    ``service`` is set for AWS service principals such as ``ec2.amazonaws.com``.
+    ``service`` is set for AWS service principals such as ``ec2.amazonaws.com``;
+    ``unique_id`` is the role's (``AROA...``) or user's (``AIDA...``) unique ID, which
+    ``aws:userid`` carries.
     """
 
     arn: str = ""
     identity_arn: str = ""
     account: str = ""
     service: str | None = None
+    unique_id: str = ""
 
     @classmethod
-    def role_session(cls, account: str, role_name: str, session: str, path: str = "/") -> "Principal":
+    def role_session(cls, account: str, role_name: str, session: str, path: str = "/", unique_id: str = "") -> "Principal":
         return cls(
             arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{session}",
             identity_arn=f"arn:aws:iam::{account}:role{path}{role_name}",
             account=account,
+            unique_id=unique_id,
         )
 
     @classmethod
@@ -74,6 +84,7 @@ class Decision:
     matched: tuple[Statement, ...]
     missing_context: tuple[str, ...]
     request: Request
+    lacking: str = "identity"  # an implicit deny: which kind of policy did not allow (across accounts, either)
 
     @property
     def allowed(self) -> bool:
@@ -91,7 +102,7 @@ class Decision:
         if self.decision == EXPLICIT_DENY:
             where = "a resource-based policy" if self.decided_by_resource_policy else "an identity-based policy"
             return f"{head} with an explicit deny in {where}"
-        return f"{head} because no identity-based policy allows the {request.action} action"
+        return f"{head} because no {self.lacking}-based policy allows the {request.action} action"
 
 
 def base_context(request: Request) -> Context:
@@ -102,12 +113,16 @@ def base_context(request: Request) -> Context:
         defaults["aws:PrincipalArn"] = principal.identity_arn
         defaults["aws:PrincipalAccount"] = principal.account
         defaults["aws:PrincipalType"] = "AssumedRole" if principal.role_name else "User"
+        defaults["aws:PrincipalIsAWSService"] = "false"
         if principal.role_name:
-            defaults["aws:userid"] = f"AROAIAMLAB:{principal.arn.rsplit('/', 1)[-1]}"
+            defaults["aws:userid"] = f"{principal.unique_id or 'AROAIAMLAB'}:{principal.arn.rsplit('/', 1)[-1]}"
         elif ":user/" in principal.identity_arn:
             defaults["aws:username"] = principal.identity_arn.rsplit("/", 1)[-1]
+            if principal.unique_id:
+                defaults["aws:userid"] = principal.unique_id
     if principal.service:
         defaults["aws:PrincipalServiceName"] = principal.service
+        defaults["aws:PrincipalIsAWSService"] = "true"
     merged = Context(defaults)
     if isinstance(request.context, Context):
         merged.update(request.context)
@@ -151,7 +166,7 @@ def _resource_applies(statement: Statement, resource: str, context: Context) -> 
     patterns, negated = (statement.resources, False) if statement.resources is not None else (statement.not_resources, True)
     if patterns is None:  # resource policies may omit Resource: the resource itself
         return True, []
-    hit, lacked = False, []
+    hit, lacked, unresolved = False, [], False
     for pattern in patterns:
         try:
             if arn_matches(expand(pattern, context, statement.variables), resource):
@@ -159,6 +174,12 @@ def _resource_applies(statement: Statement, resource: str, context: Context) -> 
                 break
         except MissingVariable as missing:
             lacked.append(missing.key)  # no value, no default: this pattern matches nothing
+            if arn_matches(_VARIABLE.sub("*", pattern), resource):
+                unresolved = True  # it might have matched: whether it does cannot be told
+    if negated and unresolved and not hit:
+        # A NotResource that cannot be read does not cover "everything else": AWS treats a statement
+        # whose variable it cannot resolve as not applying (IAM User Guide, "Policy variables").
+        return False, lacked
     return (not hit if negated else hit), lacked
 
 
@@ -185,11 +206,12 @@ def evaluate(request: Request, identity_policies: list[Policy] = (), resource_po
         missing += [k for k in lacked if k not in missing]
         if applies:
             (denies if statement.is_deny else allows).append(statement)
+    cross_account = _cross_account(request)
+    resource_allows = []
     if resource_policy is not None:
         for statement in resource_policy.statements:
             if statement.not_principal is not None:
-                named, root_only = _names_principal(statement.not_principal, request.principal)
-                named = not named
+                named, root_only = not _spared(statement.not_principal, request.principal), False
             else:
                 named, root_only = _names_principal(statement.principal, request.principal)
             if not named:
@@ -200,11 +222,41 @@ def evaluate(request: Request, identity_policies: list[Policy] = (), resource_po
                 continue
             if statement.is_deny:
                 denies.append(statement)
-            elif not root_only:
-                # Naming only the account delegates to its IAM policies: no grant on its own.
-                allows.append(statement)
+            elif cross_account or not root_only:
+                # Within one account, naming only the account delegates to its IAM policies: no grant
+                # on its own. Across accounts it is the grant the other account's policies then need.
+                resource_allows.append(statement)
     if denies:
         return Decision(EXPLICIT_DENY, tuple(denies), tuple(missing), request)
-    if allows:
-        return Decision(ALLOWED, tuple(allows), tuple(missing), request)
+    if cross_account:
+        # Another account's principal needs both: the resource policy grants its account (or it), and
+        # its own identity policies allow the action (IAM User Guide, "Cross-account policy evaluation logic").
+        if allows and resource_allows:
+            return Decision(ALLOWED, tuple(allows + resource_allows), tuple(missing), request)
+        return Decision(IMPLICIT_DENY, (), tuple(missing), request, lacking="identity" if not allows else "resource")
+    if allows or resource_allows:
+        return Decision(ALLOWED, tuple(allows + resource_allows), tuple(missing), request)
     return Decision(IMPLICIT_DENY, (), tuple(missing), request)
+
+
+def _cross_account(request: Request) -> bool:
+    """Is the resource in another account than the principal? (Its ARN names the account.)"""
+    fields = request.resource.split(":", 5)
+    account = fields[4] if len(fields) == 6 else ""
+    principal = request.principal
+    return bool(account and principal.account and not principal.service and account not in ("aws", "*")
+                and "*" not in account and "?" not in account and account != principal.account)
+
+
+def _spared(element, principal: Principal) -> bool:
+    """Does a Deny's NotPrincipal spare this principal? Only when it lists every ARN AWS may judge it as:
+    its account, its role or user, and for a role session the session's own ARN (IAM User Guide,
+    "NotPrincipal": listing a role does not spare the role's sessions)."""
+    values = {kind: set(found) for kind, found in _principal_values(element).items()}
+    if principal.service:
+        return principal.service.lower() in {v.lower() for v in values.get("Service", ())}
+    named = values.get("AWS", set())
+    wanted = [{principal.account, f"arn:aws:iam::{principal.account}:root"}, {principal.identity_arn}]
+    if principal.arn != principal.identity_arn:
+        wanted.append({principal.arn})
+    return all(named & arns for arns in wanted)

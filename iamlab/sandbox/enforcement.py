@@ -13,11 +13,40 @@ user with AdministratorAccess, what Terraform uses) keeps full access, except wh
 refuses administrators too: a role whose trust policy does not name them, another
 account's registry.
 
+Handing a role to an instance (RunInstances with an instance profile,
+AssociateIamInstanceProfile, ReplaceIamInstanceProfileAssociation) is also decided as
+``iam:PassRole`` on each of the profile's roles, with ``iam:PassedToService`` =
+``ec2.amazonaws.com``; IAM's policy simulator needs ``iam:Simulate*Policy`` like any action.
+
+The request context, key by key of AWS's "global condition context keys" page. Supplied
+whenever AWS supplies them: aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType,
+aws:PrincipalIsAWSService, aws:PrincipalServiceName (service principals), aws:PrincipalTag/*,
+aws:userid (the role's AROA... or the user's AIDA... ID), aws:username (users),
+aws:SourceIp, aws:SecureTransport, aws:CurrentTime, aws:EpochTime, aws:RequestedRegion,
+aws:UserAgent, aws:ViaAWSService (false), aws:ResourceAccount; for temporary credentials
+aws:TokenIssueTime and aws:MultiFactorAuthPresent (false); for an instance's role
+credentials aws:Ec2InstanceSourceVPC and aws:Ec2InstanceSourcePrivateIPv4; from the
+request's tags aws:RequestTag/* and aws:TagKeys (ECR ``tags``, IAM/STS ``Tags.member.N``,
+EC2 ``TagSpecification``/``Tag``); aws:ResourceTag/* (and ecr:ResourceTag/*) of ECR
+repositories. Absent because AWS would not supply them here (nothing in the sandbox makes
+the situation): aws:CalledVia, aws:CalledViaFirst, aws:CalledViaLast and aws:SourceArn,
+aws:SourceAccount, aws:SourceOrgID, aws:SourceOrgPaths (no service calls another on anyone's
+behalf), aws:MultiFactorAuthAge (no MFA), aws:SourceVpc, aws:SourceVpce, aws:VpcSourceIp
+(no VPC endpoints), aws:FederatedProvider (no federation), aws:Referer (no browser),
+aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:ResourceOrgID, aws:ResourceOrgPaths
+(no organization).
+
 What is not modelled, so a lesson must not rely on it: permissions boundaries, session
-policies, SCPs (the course explains them, the sandbox has no organization), resource
-policies other than ECR repository policies and role trust policies (an S3 bucket policy
-is stored by moto but never consulted), and condition keys beyond the global ones, the
-principal's and the repository's tags.
+policies, SCPs and RCPs (the course explains them, the sandbox has no organization),
+resource policies other than ECR repository policies and role trust policies (an S3 bucket
+policy is stored by moto but never consulted); aws:SourceIdentity and session tags set by
+AssumeRole (sts:SourceIdentity, sts:TagSession: not kept with the session), so
+aws:PrincipalTag/* of a session are the role's tags only; aws:ResourceTag/* of resources
+other than ECR repositories (IAM roles and users, EC2 instances, S3); service-specific
+condition keys other than iam:PassedToService and ecr:ResourceTag/* (e.g.
+iam:AssociatedResourceArn, ec2:InstanceProfile, ecr:... keys); cross-account access other
+than through a policy's decision (the sandbox has one account: another account's registry
+is refused, and another account's principals cannot sign requests).
 """
 
 from __future__ import annotations
@@ -57,6 +86,7 @@ class AwsCall:
     params: dict
     protocol: str  # "json", "query", "ec2", "rest-json", "rest-xml", "registry"
     source_ip: str = "127.0.0.1"
+    keys: dict = field(default_factory=dict)  # context keys of the credentials and the request (tags)
 
     @property
     def action(self) -> str:
@@ -73,6 +103,7 @@ class Caller:
     region: str
     protocol: str
     source_ip: str = "127.0.0.1"
+    keys: dict = field(default_factory=dict)  # context keys the credentials carry (identity.signer_keys)
     decided: bool = False
     refusal: HTTPException | None = None  # what to answer instead of moto
     action: str = ""
@@ -155,11 +186,12 @@ class Enforcer:
             self._same_account_registry(response, call, caller)
         if call.action.lower() == "sts:assumerole":
             self._trusted(call, caller)
+        if not (caller.admin or not self.enabled or call.action.lower() in ALWAYS_ALLOWED):
+            self._authorize(call, caller, self.resources(call, response))
+            if service == "ec2" and operation in PASSES_ROLE:
+                self._pass_role(call, caller)
         if service == "iam" and operation in _simulator_operations():
-            raise self._answer(caller, self.simulate(call))
-        if caller.admin or not self.enabled or call.action.lower() in ALWAYS_ALLOWED:
-            return
-        self._authorize(call, caller, self.resources(call, response))
+            raise self._answer(caller, self.simulate(call))  # after its permission, as any IAM action
 
     def on_s3(self, response, bucket: str | None, key: str | None) -> None:
         caller = current()
@@ -178,8 +210,26 @@ class Enforcer:
     def _call(self, response, service: str, operation: str, caller: Caller) -> AwsCall:
         params = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in response.querystring.items()} \
             if service in ("iam", "sts", "ec2") else {}
+        keys = caller.keys
+        tags = _request_tags(response, service, params)
+        if tags:
+            keys = {**keys, **{f"aws:RequestTag/{k}": v for k, v in tags.items()}, "aws:TagKeys": list(tags)}
         return AwsCall(IAM_PREFIX.get(service, service), operation, caller.region, caller.access_key,
-                       params, caller.protocol, caller.source_ip)
+                       params, caller.protocol, caller.source_ip, keys)
+
+    def _pass_role(self, call: AwsCall, caller: Caller) -> None:
+        """Handing a role to an instance is ``iam:PassRole`` on that role, with ``iam:PassedToService``
+        (IAM User Guide, "Granting a user permissions to pass a role to an AWS service")."""
+        name, arn = call.params.get("IamInstanceProfile.Name"), call.params.get("IamInstanceProfile.Arn")
+        if not (name or arn):
+            return
+        roles = moto_ext.instance_profile_role_arns(name=str(name) if name else None, arn=str(arn) if arn else None)
+        for role_arn in roles or []:  # no such profile: EC2 refuses the call itself
+            passing = AwsCall("iam", "PassRole", call.region, call.access_key, {}, call.protocol, call.source_ip,
+                              {**call.keys, "iam:PassedToService": "ec2.amazonaws.com"})
+            decision = self.decide(caller.principal, "iam:PassRole", role_arn, passing)
+            if not decision.allowed:
+                raise self._refuse(caller, errors.AccessDenied.for_protocol(decision.denial_message(), "ec2", call.protocol))
 
     def _refuse(self, caller: Caller, error: errors.AwsError) -> errors.AwsError:
         caller.refusal = error
@@ -265,6 +315,9 @@ class Enforcer:
             "aws:EpochTime": str(int(now.timestamp())),
             "aws:RequestedRegion": call.region,
             "aws:SecureTransport": "true",  # every AWS API endpoint is HTTPS; the sandbox stands in for one
+            "aws:ViaAWSService": "false",  # no service calls another on anyone's behalf here
+            "aws:ResourceAccount": _account_of(resource),
+            **call.keys,
         }
         if principal.role_name:
             tags = moto_ext.role_tags(principal.role_name)  # the tags only, not the role's policies
@@ -304,6 +357,31 @@ class Enforcer:
         self.activity.append(Record(time.time(), principal.arn, decision.request.action, decision.request.resource,
                                     decision.decision, [s.sid or s.source_id for s in decision.matched]))
         return decision
+
+
+PASSES_ROLE = ("RunInstances", "AssociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation")
+
+
+def _account_of(resource: str) -> str:
+    """The account owning a resource (``aws:ResourceAccount``): the ARN's, else the sandbox's one account."""
+    fields = resource.split(":", 5)
+    return fields[4] if len(fields) == 6 and fields[4] and fields[4] != "aws" else settings.ACCOUNT_ID
+
+
+def _request_tags(response, service: str, params: dict) -> dict[str, str]:
+    """The tags a request asks to set (``aws:RequestTag/*``, ``aws:TagKeys``), as each protocol sends them:
+    ECR's ``tags`` list, IAM's and STS's ``Tags.member.N``, EC2's ``TagSpecification.N.Tag.M`` and ``Tag.N``."""
+    if service == "ecr":
+        found = response._get_param("tags")
+        if not isinstance(found, list):
+            return {}
+        return {str(t.get("Key")): str(t.get("Value", "")) for t in found if isinstance(t, dict) and "Key" in t}
+    tags = {}
+    for key, value in params.items():
+        if key.endswith(".Key") and (key.startswith("Tags.member.") or key.startswith("TagSpecification.")
+                                     or key.startswith("Tag.")):
+            tags[str(value)] = str(params.get(key[:-4] + ".Value", ""))
+    return tags
 
 
 def _names(value) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..policy import PolicyError, Principal, Request, evaluate, parse
-from . import moto_ext, settings
+from . import moto_ext, principal_ids, settings
 
 EC2_SERVICE = "ec2.amazonaws.com"
 
@@ -53,11 +53,13 @@ class InstanceCredentials:
             self._issued.clear()
             self._tokens.clear()
 
+    def instance_of(self, access_key: str) -> str | None:
+        """The instance whose metadata service issued this access key, if any."""
+        with self._lock:
+            return next((i for i, s in self._issued.items() if s.access_key_id == access_key), None)
+
     def token(self, instance_id: str, ttl: str | None) -> str:
-        try:
-            seconds = int(ttl or "")
-        except ValueError:
-            seconds = 0
+        seconds = int(ttl) if ttl and ttl.isascii() and ttl.isdigit() else 0  # "6_0", " 60", "+60": refused
         if not 1 <= seconds <= self.MAX_TOKEN_TTL:
             raise NoCredentials("InvalidTokenTTL", "X-aws-ec2-metadata-token-ttl-seconds must be between 1 and 21600.", 400)
         token = secrets.token_urlsafe(32)
@@ -144,7 +146,8 @@ def _aware(moment: datetime) -> datetime:
 def _principal_of(session: moto_ext.SessionView) -> Principal:
     role_name = session.role_arn.rsplit("/", 1)[-1]
     path = "/" + session.role_arn.split(":role/", 1)[1].rsplit("/", 1)[0] + "/" if session.role_arn.count("/") > 1 else "/"
-    return Principal.role_session(settings.ACCOUNT_ID, role_name, session.session_name, path=path.replace("//", "/"))
+    return Principal.role_session(settings.ACCOUNT_ID, role_name, session.session_name, path=path.replace("//", "/"),
+                                  unique_id=principal_ids.unique_id(session.role_arn))
 
 
 def session_expired(access_key_id: str) -> bool:
@@ -162,6 +165,7 @@ class Signer:
     session_token: str | None = None
     expires: datetime | None = None
     active: bool = True  # an IAM user's key set Inactive signs nothing
+    issued: datetime | None = None  # temporary credentials: when STS made them (aws:TokenIssueTime)
 
     @property
     def expired(self) -> bool:
@@ -193,7 +197,8 @@ def signer_for(access_key: str | None, learner: Learner) -> Signer | None:
     session = moto_ext.session_for_access_key(access_key)
     if session is not None:
         return Signer(_principal_of(session), session.secret_access_key, admin=False,
-                      session_token=session.session_token, expires=_aware(session.expiration))
+                      session_token=session.session_token, expires=_aware(session.expiration),
+                      issued=_aware(session.issued) if session.issued else None)
     key = moto_ext.user_access_key(access_key)
     if key is None:
         return None
@@ -201,7 +206,27 @@ def signer_for(access_key: str | None, learner: Learner) -> Signer | None:
 
 
 def user_principal(user_arn: str) -> Principal:
-    return Principal(arn=user_arn, identity_arn=user_arn, account=settings.ACCOUNT_ID)
+    return Principal(arn=user_arn, identity_arn=user_arn, account=settings.ACCOUNT_ID,
+                     unique_id=principal_ids.unique_id(user_arn))
+
+
+def signer_keys(signer: Signer, region: str, instance_id: str | None = None) -> dict[str, str]:
+    """The context keys that come with the credentials (AWS's global condition keys page):
+    temporary credentials carry ``aws:TokenIssueTime`` and ``aws:MultiFactorAuthPresent``
+    (false: no MFA in the sandbox); an instance's role credentials carry the instance's VPC
+    and private address (``aws:Ec2InstanceSourceVPC``, ``aws:Ec2InstanceSourcePrivateIPv4``)."""
+    if signer.issued is None:
+        return {}
+    keys = {"aws:TokenIssueTime": _iso(signer.issued), "aws:MultiFactorAuthPresent": "false"}
+    if instance_id:  # the metadata service issued these credentials to this instance
+        network = moto_ext.instance_network(region, instance_id)
+        if network is not None:
+            vpc, address = network
+            if vpc:
+                keys["aws:Ec2InstanceSourceVPC"] = vpc
+            if address:
+                keys["aws:Ec2InstanceSourcePrivateIPv4"] = address
+    return keys
 
 
 def credentials_expiry(access_key: str | None) -> float | None:

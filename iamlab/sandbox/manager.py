@@ -7,6 +7,7 @@ This module never imports moto: asking "is it up?" costs milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from .. import paths
 from . import settings
-from .state import StateFile
+from .state import StateFile, StateFileUnusable
 
 
 class SandboxError(RuntimeError):
@@ -48,7 +49,12 @@ def _home():
 
 
 def _state() -> StateFile:
-    return StateFile(_home())
+    state = StateFile(_home())
+    try:
+        state.check()
+    except StateFileUnusable as error:
+        raise SandboxError(str(error)) from None
+    return state
 
 
 def _log_path():
@@ -142,8 +148,43 @@ def _log_tail(lines: int = 15) -> str:
 
 
 def start(timeout: float = 60.0) -> SandboxInfo:
-    """Start the sandbox unless it already runs (idempotent), and return it."""
+    """Start the sandbox unless it already runs (idempotent), and return it.
+
+    Two starts at once (two terminals, a notebook and a shell) take turns: the second waits
+    for the first's sandbox and uses it, rather than start a second one (which would find
+    the first holding the home's lock and exit) or stop the first while it seeds."""
     info = status()
+    if info:
+        return info
+    with _starting(timeout):
+        return _start_locked(timeout)
+
+
+@contextlib.contextmanager
+def _starting(timeout: float):
+    """Hold ``start.lock`` in the sandbox folder while starting (one start at a time per home)."""
+    import fcntl
+
+    with open(_home() / "start.lock", "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SandboxError(f"Another `sandbox start` for this course home has been starting for over "
+                                       f"{timeout:.0f} s. Next step: run `python -m iamlab sandbox status`, or "
+                                       "`python -m iamlab doctor`.") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _start_locked(timeout: float) -> SandboxInfo:
+    info = status()  # the start we waited for may have made it
     if info:
         return info
     _stop_unresponsive()
@@ -215,7 +256,13 @@ def _terminate(pid: int, grace: float = 5.0) -> None:
 def stop() -> bool:
     """Stop the sandbox; True if one was running. Only a process that is this home's sandbox
     is signalled (a stale file's pid may belong to anything now)."""
-    data = _state().read()
+    try:
+        data = _state().read()
+    except SandboxError as unusable:  # still stop the server the lock names, then say what is wrong
+        pid = _running_pid()
+        if pid:
+            _terminate(pid)
+        raise SandboxError(("The sandbox stopped. " if pid else "") + str(unusable)) from None
     pids = {_running_pid()}
     if data and isinstance(data.get("pid"), int) and _alive(data["pid"]) and _is_our_sandbox(data["pid"]):
         pids.add(data["pid"])

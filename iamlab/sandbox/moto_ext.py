@@ -259,6 +259,24 @@ def instance(region: str, instance_id: str) -> InstanceView | None:
                         getattr(options, "http_tokens", "optional") or "optional")
 
 
+def instance_network(region: str, instance_id: str) -> tuple[str, str] | None:
+    """(VPC id, private IPv4) of an instance: ``aws:Ec2InstanceSourceVPC`` and
+    ``aws:Ec2InstanceSourcePrivateIPv4`` of requests made with its role's credentials."""
+    try:
+        found = ec2(region).get_instance(instance_id)
+    except Exception:
+        return None
+    return (getattr(found, "vpc_id", None) or "", getattr(found, "private_ip", None) or "")
+
+
+def instance_profile_role_arns(name: str | None = None, arn: str | None = None) -> list[str] | None:
+    """The role ARNs an instance profile (by name or ARN) holds, or None when there is no such profile."""
+    for profile in list(iam().instance_profiles.values()):
+        if (arn and profile.arn == arn) or (name and not arn and profile.name == name):
+            return [r.arn for r in profile.roles]
+    return None
+
+
 def running_instance_ids(region: str) -> list[str]:
     return [i.id for i in ec2(region).all_instances() if i.state == "running"]
 
@@ -272,11 +290,13 @@ class SessionView:
     role_arn: str
     session_name: str
     arn: str
+    issued: object = None  # datetime: when STS made the credentials (aws:TokenIssueTime)
 
 
 def _session_view(assumed) -> SessionView:
     return SessionView(assumed.access_key_id, assumed.secret_access_key, assumed.session_token,
-                       assumed.expiration, assumed.role_arn, assumed.session_name, assumed.arn)
+                       assumed.expiration, assumed.role_arn, assumed.session_name, assumed.arn,
+                       getattr(assumed.access_key, "create_date", None))
 
 
 def assume_role(region: str, role_arn: str, session_name: str, duration: int = 6 * 3600) -> SessionView:
@@ -449,6 +469,7 @@ class DispatchHooks:
     on_parsed: Callable[[object], None] | None = None
     on_s3: Callable[[object, str | None, str | None], None] | None = None
     access_key: Callable[[], str | None] | None = None
+    region: Callable[[], str | None] | None = None  # the verified signature's region: the one served
 
 
 dispatch_hooks = DispatchHooks()
@@ -458,9 +479,11 @@ def install_dispatch_hooks(hooks: DispatchHooks) -> None:
     from moto.core.responses import BaseResponse
 
     dispatch_hooks.on_parsed, dispatch_hooks.on_s3, dispatch_hooks.access_key = hooks.on_parsed, hooks.on_s3, hooks.access_key
+    dispatch_hooks.region = hooks.region
     if getattr(BaseResponse, "_iamlab_hooked", False):
         return
     original_setup, original_key = BaseResponse.setup_class, BaseResponse.get_access_key
+    original_region = BaseResponse.get_region_from_url
 
     def setup_class(self, request, full_url, headers, use_raw_body=False):
         original_setup(self, request, full_url, headers, use_raw_body)
@@ -474,6 +497,11 @@ def install_dispatch_hooks(hooks: DispatchHooks) -> None:
     def get_current_account(self):
         return ACCOUNT_ID
 
+    def get_region_from_url(self, request, full_url):
+        # moto would take the region from the Host, then the User-Agent: the signature's scope decides
+        signed = dispatch_hooks.region() if dispatch_hooks.region else None
+        return signed or original_region(self, request, full_url)
+
     def authorize_s3(self, bucket_name=None, key_name=None):
         if dispatch_hooks.on_s3:
             dispatch_hooks.on_s3(self, bucket_name, key_name)
@@ -481,6 +509,7 @@ def install_dispatch_hooks(hooks: DispatchHooks) -> None:
     BaseResponse.setup_class = setup_class
     BaseResponse.get_access_key = get_access_key
     BaseResponse.get_current_account = get_current_account
+    BaseResponse.get_region_from_url = get_region_from_url
     BaseResponse._authenticate_and_authorize_s3_action = authorize_s3
     BaseResponse._iamlab_hooked = True
 

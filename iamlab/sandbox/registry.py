@@ -37,7 +37,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Request, Response
 
@@ -57,6 +57,7 @@ _PATH = re.compile(r"^/v2/(?P<name>.+)/(?P<kind>manifests|blobs)/(?P<reference>[
 class Login:
     principal: Principal | None  # None: the learner, with full access
     expires: float
+    keys: dict = field(default_factory=dict)  # the credentials' context keys (aws:TokenIssueTime...), as AWS keeps them
 
 
 class Tokens:
@@ -66,13 +67,13 @@ class Tokens:
         self._logins: dict[str, Login] = {}
         self._lock = threading.Lock()
 
-    def issue(self, access_key: str | None, principal: Principal | None) -> tuple[str, float]:
+    def issue(self, access_key: str | None, principal: Principal | None, keys: dict | None = None) -> tuple[str, float]:
         """A password for ``principal`` (None: the learner), who signed with ``access_key``."""
         password = "iamlab." + secrets.token_urlsafe(32)
         # Never longer than the credentials that asked for it (ECR: the token expires with them).
         expires = min(time.time() + TOKEN_LIFETIME, credentials_expiry(access_key) or float("inf"))
         with self._lock:
-            self._logins[password] = Login(principal, expires)
+            self._logins[password] = Login(principal, expires, dict(keys or {}))
         return base64.b64encode(f"AWS:{password}".encode()).decode(), expires
 
     def login(self, authorization: str | None) -> Login | None:
@@ -148,7 +149,7 @@ class Registry:
         """GetAuthorizationToken: (token, proxyEndpoint, expiresAt) for whoever signed the call."""
         caller = current()  # who signed GetAuthorizationToken, as the server verified it
         principal = None if caller is not None and caller.admin else caller.principal if caller else Principal()
-        token, expires = self.tokens.issue(access_key, principal)
+        token, expires = self.tokens.issue(access_key, principal, caller.keys if caller is not None else None)
         return token, f"http://{host}", expires
 
     def layer_url(self, repository: str, digest: str, host: str) -> str:
@@ -211,7 +212,7 @@ class Registry:
         if login.principal is None or not self.enforcer.enabled:
             return
         call = AwsCall("ecr", action.split(":")[1], self.region, None, {"repositoryName": repository}, "registry",
-                       request.remote_addr or "127.0.0.1")
+                       request.remote_addr or "127.0.0.1", login.keys)
         arn = f"arn:aws:ecr:{self.region}:{settings.ACCOUNT_ID}:repository/{repository}"
         decision = self.enforcer.decide(login.principal, action, arn, call)
         if not decision.allowed:

@@ -16,6 +16,7 @@ A request flows through ``SandboxApp``:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -34,7 +35,7 @@ from werkzeug.wrappers import Request, Response
 from . import errors, moto_ext, settings, sigv4, simulator, unoffered
 from .changes import AccountVersion
 from .enforcement import Caller, Enforcer, current, serving
-from .identity import InstanceCredentials, Learner, NoCredentials, signer_for
+from .identity import InstanceCredentials, Learner, NoCredentials, signer_for, signer_keys
 from .images import BlobStore
 from .registry import Registry, Tokens
 from .seed import seed_account
@@ -103,8 +104,10 @@ class SandboxApp:
                                                           layer_url=self.registry.layer_url))
         moto_ext.install_dispatch_hooks(moto_ext.DispatchHooks(
             on_parsed=self.enforcer.on_parsed, on_s3=self.enforcer.on_s3,
-            access_key=lambda: current().access_key if current() else None))
+            access_key=lambda: current().access_key if current() else None,
+            region=lambda: current().region if current() else None))
         self.gate = ResetGate()
+        self._keys_of: dict[tuple[str, str], dict] = {}  # (access key, region) -> the credentials' context keys
         self.version = AccountVersion()
         self.started = time.time()
 
@@ -117,6 +120,7 @@ class SandboxApp:
         with self.gate.reset():
             moto_ext.reset_all()
             self.credentials.forget()
+            self._keys_of.clear()
             self.tokens.forget()
             self.registry.forget()  # uploads in progress belong to the old account
             self.enforcer.activity.clear()
@@ -181,6 +185,7 @@ class SandboxApp:
             raise errors.InvalidClientTokenId(errors.InvalidClientTokenId.INACTIVE, protocol=protocol)
         body = _read_body(environ, protocol)
         try:
+            sigv4.check_region(claim, environ)
             sigv4.verify(claim, signer.secret, environ, body)
         except errors.AwsError as error:
             raise error.speaking(claim.service, protocol)
@@ -189,11 +194,14 @@ class SandboxApp:
         if signer.expired:
             raise errors.ExpiredToken(service=claim.service, protocol=protocol)
         if target:
-            _check_json_request(environ, body)
+            _check_json_request(environ, body, claim.service)
         environ["iamlab.scope"] = (claim.region, claim.service)  # moto serves the service that was signed for
         unoffered.check(self.moto, environ, claim.service, protocol)
+        keys = self._signer_keys(claim.access_key, claim.region, signer)
+        if environ.get("HTTP_USER_AGENT"):
+            keys["aws:UserAgent"] = environ["HTTP_USER_AGENT"]
         caller = Caller(claim.access_key, signer.principal, signer.admin, claim.region, protocol,
-                        environ.get("REMOTE_ADDR", "127.0.0.1"))
+                        environ.get("REMOTE_ADDR", "127.0.0.1"), keys)
         with serving(caller):
             try:
                 response = _Answer.run(self.moto, environ)
@@ -229,6 +237,17 @@ class SandboxApp:
                 claim.service, protocol)
         return response
 
+    def _signer_keys(self, access_key: str, region: str, signer) -> dict:
+        """The credentials' context keys (``identity.signer_keys``), worked out once per key and region:
+        they do not change while the credentials live (a reset forgets them)."""
+        found = self._keys_of.get((access_key, region))
+        if found is None:
+            found = signer_keys(signer, region, self.credentials.instance_of(access_key) if signer.issued else None)
+            if len(self._keys_of) > 10000:
+                self._keys_of.clear()
+            self._keys_of[(access_key, region)] = found
+        return dict(found)
+
     def _course_route(self, request: Request) -> Response:
         path = request.path
         if path == "/iamlab/health":
@@ -261,6 +280,8 @@ class SandboxApp:
             if rest == "latest/api/token":
                 if request.method != "PUT":
                     return Response("", status=405)
+                if "X-Forwarded-For" in request.headers:  # IMDSv2 refuses proxied token requests (SSRF)
+                    return Response("", status=403)
                 return Response(self.credentials.token(instance_id, request.headers.get("X-aws-ec2-metadata-token-ttl-seconds")),
                                 content_type="text/plain")
             role_route = _ROLE_CREDENTIALS.match(rest)
@@ -269,6 +290,8 @@ class SandboxApp:
             self.credentials.check_token(instance_id, request.headers.get("X-aws-ec2-metadata-token"))
             if role_route and not role_route["role"]:
                 return Response(self.credentials.role_for(instance_id).name, content_type="text/plain")
+            if role_route and role_route["role"] != self.credentials.role_for(instance_id).name:
+                return Response("", status=404)  # only the instance's own role has credentials here
             return _json(self.credentials.issue(instance_id))
         except NoCredentials as reason:
             return _json({"Code": reason.code, "Message": reason.message}, status=reason.status)
@@ -359,8 +382,10 @@ def _read_body(environ, protocol: str) -> bytes:
     return body
 
 
-def _check_json_request(environ, body: bytes) -> None:
-    """The JSON protocol: one operation (X-Amz-Target), parameters only in a JSON object body."""
+def _check_json_request(environ, body: bytes, service: str = "") -> None:
+    """The JSON protocol: one operation (X-Amz-Target), parameters only in a JSON object body, each
+    of the type the API's model gives it (AWS answers a list sent as a string with a 400
+    SerializationException, never by running the call)."""
     if environ.get("QUERY_STRING"):
         raise errors.SerializationError(
             "A JSON-protocol request (X-Amz-Target) takes its parameters from its body only, not the query string.",
@@ -371,6 +396,51 @@ def _check_json_request(environ, body: bytes) -> None:
         document = None
     if not isinstance(document, dict):
         raise errors.SerializationError("The request body is not a JSON object.", protocol="json")
+    shape = _input_shape(service, environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2])
+    if shape is not None:
+        mismatch = _mismatch(document, shape, "")
+        if mismatch:
+            raise errors.SerializationError(mismatch, protocol="json")
+
+
+_JSON_TYPES = {"structure": dict, "map": dict, "list": list, "string": str, "blob": str, "boolean": bool,
+               "integer": int, "long": int, "float": (int, float), "double": (int, float), "timestamp": (int, float, str)}
+
+
+@functools.lru_cache(maxsize=None)
+def _input_shape(service: str, operation: str):
+    try:
+        return moto_ext.service_model(service).operation_model(operation).input_shape
+    except Exception:
+        return None  # an operation the model does not know: moto and the engine refuse it
+
+
+def _mismatch(value, shape, path: str) -> str | None:
+    """Where ``value`` is not of the type ``shape`` (botocore's model) asks for, in words; None if it is."""
+    if value is None:
+        return None
+    expected = _JSON_TYPES.get(shape.type_name)
+    if expected is not None and (not isinstance(value, expected) or (isinstance(value, bool) and shape.type_name
+                                                                       not in ("boolean",))):
+        found = type(value).__name__.replace("dict", "object").replace("str", "string")
+        return f"Unexpected {found} at '{path or '$'}': the API expects a {shape.type_name} there."
+    if shape.type_name == "structure":
+        for name, item in value.items():
+            member = shape.members.get(name)
+            problem = _mismatch(item, member, f"{path}.{name}" if path else name) if member is not None else None
+            if problem:
+                return problem
+    elif shape.type_name == "list":
+        for index, item in enumerate(value):
+            problem = _mismatch(item, shape.member, f"{path}[{index}]")
+            if problem:
+                return problem
+    elif shape.type_name == "map":
+        for name, item in value.items():
+            problem = _mismatch(item, shape.value, f"{path}.{name}")
+            if problem:
+                return problem
+    return None
 
 
 def _json(body, status: int = 200) -> Response:

@@ -75,6 +75,7 @@ def claim(environ: dict) -> Signed | None:
                 "Authorization header requires exactly one 'Credential', 'SignedHeaders' and 'Signature' "
                 "in AWS Signature Version 4 form.")
         timestamp = environ.get("HTTP_X_AMZ_DATE", "")
+        _host_signed(match["headers"].split(";"))
         return Signed(match["key"], match["date"], match["region"], match["service"],
                       tuple(match["headers"].split(";")), match["signature"], timestamp,
                       environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), presigned=False)
@@ -89,6 +90,7 @@ def claim(environ: dict) -> Signed | None:
             raise error.speaking(parts[3], errors.protocol_of(parts[3])) if len(parts) == 5 else error
         if not _SIGNED_HEADERS.fullmatch(query["X-Amz-SignedHeaders"]):
             raise errors.IncompleteSignature("The presigned URL's X-Amz-SignedHeaders must list lower-case header names.")
+        _host_signed(query["X-Amz-SignedHeaders"].split(";"), parts[3])
         return Signed(parts[0], parts[1], parts[2], parts[3], tuple(query["X-Amz-SignedHeaders"].split(";")),
                       query["X-Amz-Signature"], query["X-Amz-Date"], query.get("X-Amz-Security-Token"),
                       presigned=True, expires=query.get("X-Amz-Expires"))
@@ -96,6 +98,24 @@ def claim(environ: dict) -> Signed | None:
         s3_style = "Expires" in query  # S3's SigV2 presigned URL; the query APIs name SignatureVersion=2
         raise errors.UnsupportedSignature(service="s3" if s3_style else "", protocol="rest-xml" if s3_style else "query")
     return None
+
+
+def _host_signed(names: list[str], service: str = "") -> None:
+    """SigV4 signs the Host header always: without it a signature could be replayed at another endpoint."""
+    if "host" not in names:
+        error = errors.IncompleteSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        raise error.speaking(service, errors.protocol_of(service)) if service else error
+
+
+_HOST_REGION = re.compile(r"\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?(?::\d+)?$")
+
+
+def check_region(signed: Signed, environ: dict) -> None:
+    """The region served is the region signed: a Host naming another region's endpoint is refused,
+    as that endpoint refuses a signature scoped to a different region."""
+    match = _HOST_REGION.search(environ.get("HTTP_HOST", ""))
+    if match and match["region"] != signed.region:
+        raise errors.SignatureDoesNotMatch(f"Credential should be scoped to a valid region, not '{signed.region}'. ")
 
 
 def _requote(text: str) -> str:

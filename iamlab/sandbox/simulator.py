@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, evaluate, parse
 from ..policy.conditions import ConditionError
+from ..policy.validator import validate
 from . import settings
 from .enforcement import AwsCall
 from .policies import identity_policies
@@ -67,8 +68,13 @@ def _identity_policies(source_arn: str) -> list[Policy]:
 
 
 def _input_policies(params: dict) -> list[Policy]:
+    """The policies handed in, through the same validator as an upload (its simulator door)."""
     try:
-        return [parse(doc, f"PolicyInputList.{i}", "IAM Policy") for i, doc in enumerate(_list(params, "PolicyInputList"), 1)]
+        policies = []
+        for i, doc in enumerate(_list(params, "PolicyInputList"), 1):
+            validate(doc, "simulator")
+            policies.append(parse(doc, f"PolicyInputList.{i}", "IAM Policy"))
+        return policies
     except PolicyError as error:
         raise SimulationError("MalformedPolicyDocument", str(error)) from None
 
@@ -91,10 +97,14 @@ def simulate(operation: str, params: dict) -> list[tuple[str, str, Decision]]:
         if params.get("ResourcePolicy") and not params.get("CallerArn"):
             raise SimulationError("InvalidInput", "Invalid Input: CallerArn is required when a ResourcePolicy is given "
                                                   "(the ARN of the IAM user the simulation speaks for).")
+        if ":assumed-role/" in params.get("CallerArn", "") or ":role/" in params.get("CallerArn", ""):
+            raise SimulationError("InvalidInput", "Invalid Input: CallerArn must be the ARN of an IAM user; "
+                                                  f"{params['CallerArn']} is not a user.")
         principal = _principal_for(params.get("CallerArn"))
     resource_policy = None
     if params.get("ResourcePolicy"):
         try:
+            validate(params["ResourcePolicy"], "simulator-resource")
             resource_policy = parse(params["ResourcePolicy"], "ResourcePolicy", "resource")
         except PolicyError as error:
             raise SimulationError("MalformedPolicyDocument", str(error)) from None
