@@ -111,7 +111,7 @@ def main() -> None:
                     ("click Apply to matrix", click),
                     ("no-change apply", quiet.apply),
                     ("plan -refresh=false", lambda: quiet._run("plan", lambda tf: tf.plan(refresh=False), ok_codes=(0, 2))),
-                    ("validate", lambda: quiet._run("validate", lambda tf: tf.cmd("validate", no_color=IsFlagged))),
+                    ("validate", lambda: quiet.validate()),
                 ):
                     sample = timed(label, log, call)
                     sample.update(warm=setting, round=round_number, fallback=warm_provider.last_fallback)

@@ -10,12 +10,14 @@ from botocore.exceptions import ClientError
 from iamlab.access import AccessReport
 from iamlab.diagram import AccessPicture, Diagram, PolicyNode
 from iamlab.editor.model import PolicyModel, StatementModel, normalise
-from iamlab.matrix import AccessMatrix, Cell, Check, InstanceProbe, SimulatorProbe
+from iamlab.matrix import AccessMatrix, Cell, InstanceProbe, Question, SimulatorProbe
 from iamlab.pull import PullReport, Step
 from iamlab.reports import (ApplyReport, InstanceRun, JsonDocument, PlanReport, Table, policy_changes,
                             state_policies)
 from iamlab.terraform.driver import Result
 from iamlab.terraform.plan import Change
+
+from .conftest import FixedProbe
 
 STAR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": ["*"]}]}
 SCOPED = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ecr:BatchGetImage"],
@@ -119,8 +121,7 @@ def test_the_diagram_renders_svg_and_text():
 
 
 # -- the access matrix: the step that decided, before/after, predictions, disagreements -------
-CHECKS = [Check("login", "log in to the registry", "ecr:GetAuthorizationToken", "*"),
-          Check("pull:flask_app", "pull flask_app:latest", "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:123456789012:repository/flask_app", "flask_app")]
+CHECKS = [Question("login"), Question("pull", "flask_app", "arn:aws:ecr:us-east-1:123456789012:repository/flask_app")]
 REFUSED = ("User: arn:aws:sts::123456789012:assumed-role/ec2-ecr-role/i-1 is not authorized to perform: "
            "ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action")
 
@@ -168,22 +169,14 @@ def test_the_simulator_asks_a_pull_step_by_step_and_the_first_refusal_decides():
     assert cell.statement == "no statement allows it (implicit deny)"
 
 
-class FixedProbe:
-    def __init__(self, cells):
-        self.cells = cells
-
-    def run(self, check):
-        return self.cells[check.key]
-
-
 def test_the_matrix_names_the_deciding_step_keeps_before_and_marks_changes():
     iam = FakeIam({"ecr:GetAuthorizationToken": "implicitDeny", "ecr:BatchGetImage": "allowed", "ecr:GetDownloadUrlForLayer": "allowed"})
     simulator = SimulatorProbe(iam, "arn:aws:iam::123456789012:role/ec2-ecr-role")
     matrix = AccessMatrix(CHECKS)
     matrix.refresh(FixedProbe({"login": Cell(True, action="ecr:GetAuthorizationToken"), "pull:flask_app": Cell(True, action="ecr:BatchGetImage")}))
     matrix.refresh(instance_probe_refusing_login(), simulator)
-    assert matrix.changed() == ["login", "pull:flask_app"]
-    [pull] = [c for c in matrix.checks if c.key == "pull:flask_app"]
+    assert matrix.changed() == [Question("login"), Question("pull", "flask_app")]
+    [pull] = [c for c in matrix.questions if c.key == "pull:flask_app"]
     assert matrix.decided_by(pull) == "log in refused (ecr:GetAuthorizationToken): no statement allows it (implicit deny)"
     report = AccessReport(matrix.snapshot())
     page = report._repr_html_()
@@ -213,7 +206,7 @@ def test_a_disagreement_between_simulator_and_real_call_is_flagged_loudly():
     matrix = AccessMatrix(CHECKS)
     matrix.refresh(FixedProbe({"login": Cell(True, action="ecr:GetAuthorizationToken"),
                                "pull:flask_app": Cell(True, action="ecr:BatchGetImage")}), Says(False))
-    assert matrix.disagreements() == ["login", "pull:flask_app"]
+    assert [q.key for q in matrix.disagreements()] == ["login", "pull:flask_app"]
     page = matrix.to_html()
     assert 'role="alert"' in page and "The policy simulator and the real calls disagree" in page
     assert page.count("iamlab-disagree-note") == 2 and "The policy simulator says denied; the real call was allowed." in page

@@ -125,7 +125,7 @@ def _principal_values(element) -> dict[str, list[str]]:
     return {kind: [str(v) for v in as_list(values)] for kind, values in element.items()}
 
 
-def _names_principal(element, principal: Principal) -> tuple[bool, bool]:
+def names_principal(element, principal: Principal) -> tuple[bool, bool]:
     """(does the Principal element name this principal?, only through its account root?)"""
     for kind, values in _principal_values(element).items():
         for value in values:
@@ -188,10 +188,10 @@ def evaluate(request: Request, identity_policies: list[Policy] = (), resource_po
     if resource_policy is not None:
         for statement in resource_policy.statements:
             if statement.not_principal is not None:
-                named, root_only = _names_principal(statement.not_principal, request.principal)
+                named, root_only = names_principal(statement.not_principal, request.principal)
                 named = not named
             else:
-                named, root_only = _names_principal(statement.principal, request.principal)
+                named, root_only = names_principal(statement.principal, request.principal)
             if not named:
                 continue
             applies, lacked = _applies(statement, request, context)

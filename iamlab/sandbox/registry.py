@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from werkzeug.wrappers import Request, Response
 
+from .. import facts
 from ..policy import Principal
 from . import ecr_uploads, moto_ext, settings
 from .enforcement import AwsCall, Enforcer, current
@@ -212,7 +213,7 @@ class Registry:
             return
         call = AwsCall("ecr", action.split(":")[1], self.region, None, {"repositoryName": repository}, "registry",
                        request.remote_addr or "127.0.0.1")
-        arn = f"arn:aws:ecr:{self.region}:{settings.ACCOUNT_ID}:repository/{repository}"
+        arn = facts.repository_arn(self.region, settings.ACCOUNT_ID, repository)
         decision = self.enforcer.decide(login.principal, action, arn, call)
         if not decision.allowed:
             raise RegistryError(403, "DENIED", decision.denial_message())
