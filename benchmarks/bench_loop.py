@@ -29,8 +29,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from python_terraform import IsFlagged
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -82,9 +80,9 @@ def main() -> None:
     try:
         lab = iamlab.start()
         lab.goto("playground")
-        editor = lab.policy_editor()
+        editor = iamlab.policy_editor()
         editor.refresh_views()
-        driver = lab.terraform
+        driver = lab.terraform.driver
         quiet = type(driver)(sink=lambda line: None, directory=driver.directory)
         clicks = 0
         os.environ["IAMLAB_WARM_PROVIDER"] = "on"

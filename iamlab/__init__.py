@@ -71,6 +71,13 @@ def policy_editor():
     return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
 
 
+def quiz():
+    """The review's quiz: one question per row, instant feedback."""
+    from .widgets.quiz import Quiz
+
+    return Quiz()
+
+
 def mode_switch():
     """Sandbox or real AWS, with the cost and an explicit confirmation before anything is created."""
     from .widgets.mode import ModeSwitch

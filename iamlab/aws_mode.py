@@ -111,7 +111,7 @@ def require_confirmation(checked: Preflight | None = None) -> Preflight:
     if record is None:
         raise AwsModeError(
             "Nothing was applied: real AWS mode needs your explicit confirmation first (it creates a t2.micro that costs money).\n"
-            "Next step: `python -m iamlab --aws confirm` in a terminal, or the mode widget in a notebook (lab.mode_switch()).")
+            "Next step: `python -m iamlab --aws confirm` in a terminal, or the mode widget in a notebook (iamlab.mode_switch()).")
     checked = checked or preflight()
     if (record["account"], record["region"]) != (checked.account, checked.region):
         raise AwsModeError(

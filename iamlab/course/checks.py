@@ -116,6 +116,7 @@ class SolutionView:
     markdown: str
     done: list[str] = field(default_factory=list)
     applied: bool = False
+    answer: object = None  # the reference answer, for an exercise answered by typing
 
     def __str__(self) -> str:
         tail = ["", *self.done] if self.done else ["", "(Nothing was changed. solution(name, apply=True) writes and applies it.)"]
@@ -146,7 +147,7 @@ def solution(name: str, account=None, *, apply: Callable[[], object] | None = No
     the hand edit, and applies."""
     item = _exercise(name)
     markdown = item.reference.markdown() if item.reference else _typed_answer_markdown(item)
-    view = SolutionView(name, markdown)
+    view = SolutionView(name, markdown, answer=item.answer)
     if apply and item.reference is not None:
         view.done = apply_reference(name, account.directory, apply=apply, destroy=destroy)
         view.applied = True

@@ -136,10 +136,6 @@ def _course_file_change(name: str, current: str | None, stage: Stage) -> Change 
     return Change(name, "replaced by the course's version: yours differs in more than the lesson's hand edit", expected)
 
 
-def _uncommented(text: str) -> str:
-    return edits.uncommented(text, MANAGED_ATTACHMENT)
-
-
 def _policy_effect_matches(text: str, stage: Stage) -> bool | None:
     """Does custom_policy.tf allow what the reference allows (offline)? None: cannot tell."""
     from ..editor.io import from_hcl

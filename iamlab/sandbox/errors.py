@@ -176,5 +176,10 @@ class InternalFailure(AwsError):
     code, error_code, json_code = 500, "InternalFailure", "InternalFailure"
 
 
-class NoSuchRoute(AwsError):
-    code, error_code = 404, "NotFound"
+class Named(AwsError):
+    """An error whose code its raiser names: the policy simulator passes on its refusal
+    (MalformedPolicyDocument, NoSuchEntity, InvalidInput...) with the status that goes with it."""
+
+    def __init__(self, error_code: str, message: str, status: int = 400, service: str = "", protocol: str = "query"):
+        super().__init__(message, service, protocol)
+        self.error_code, self.code = error_code, status

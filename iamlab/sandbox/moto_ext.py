@@ -120,10 +120,6 @@ def put_image(region: str, repository: str, manifest: str, media_type: str, tag:
     return ecr(region).put_image(repository, manifest, tag, image_manifest_mediatype=media_type, digest=digest)
 
 
-def managed_policy_count() -> int:
-    return len(iam().aws_managed_policies)
-
-
 # ---------------------------------------------------------------------------
 # Reading the account: what the access engine needs to decide a request.
 # ---------------------------------------------------------------------------
@@ -257,10 +253,6 @@ def instance(region: str, instance_id: str) -> InstanceView | None:
     return InstanceView(found.id, found.state, profile.arn if profile else None,
                         [r.name for r in profile.roles] if profile else [],
                         getattr(options, "http_tokens", "optional") or "optional")
-
-
-def running_instance_ids(region: str) -> list[str]:
-    return [i.id for i in ec2(region).all_instances() if i.state == "running"]
 
 
 @dataclass(frozen=True)
@@ -427,12 +419,6 @@ def create_learner(region: str, user_name: str, key_id: str, secret: str) -> str
     return user.arn
 
 
-def user_for_access_key(access_key_id: str):
-    """(user name, ARN) of the IAM user owning an access key, or None."""
-    user = iam().get_user_from_access_key_id(access_key_id)
-    return (user.name, user.arn) if user else None
-
-
 # ---------------------------------------------------------------------------
 # The hook where moto has parsed a request: the place of moto's own IAM checks.
 # ``on_parsed(response)`` runs after ``setup_class`` (every service parses there),
@@ -497,13 +483,6 @@ def service_of(response) -> str:
     from moto.core.responses import boto3_service_name
 
     return boto3_service_name.get(response.service_name, response.service_name) if response.service_name else ""
-
-
-def implements(response, operation: str) -> bool:
-    """Does moto's response class have a method for this operation?"""
-    from moto.core.utils import camelcase_to_underscores
-
-    return hasattr(type(response), camelcase_to_underscores(operation))
 
 
 # ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ..editor import checks
 from ..editor import io as policy_io
 from ..editor.model import ALL, PolicyModel, StatementModel, normalise, terraform_block
 from ..terraform import policy_file
-from .runner import TerraformRunner, _panel
+from .runner import TerraformRunner, panel
 from .statement import StatementEditor
 from .views import DiagramView, MatrixView
 
@@ -68,7 +68,7 @@ class PolicyEditor(w.VBox):
             self.matrix.refresh()
             self.diagram.refresh()
         except Exception as error:  # the editor still works; the views say what went wrong
-            self.matrix.note.value = _panel("error", "Could not ask the account", html.escape(f"{type(error).__name__}: {error}"))
+            self.matrix.note.value = panel("error", "Could not ask the account", html.escape(f"{type(error).__name__}: {error}"))
 
     # -- editing ----------------------------------------------------------------
     def _rebuild(self) -> None:
@@ -104,11 +104,11 @@ class PolicyEditor(w.VBox):
             imported = PolicyModel.from_document(document, region=self.model.region, account=self.model.account,
                                                  known_repositories=self.repositories, name=self.model.name)
         except (ValueError, AttributeError, TypeError) as error:
-            self.import_message.value = _panel("error", "Not imported", html.escape(
+            self.import_message.value = panel("error", "Not imported", html.escape(
                 f"That is not a policy the editor can read: {error}. Your current policy is unchanged."))
             return False
         self.model.statements = imported.statements
-        self.import_message.value = _panel("success", "Imported", "The checks below apply to the imported policy.")
+        self.import_message.value = panel("success", "Imported", "The checks below apply to the imported policy.")
         self._rebuild()
         return True
 
@@ -147,10 +147,10 @@ class PolicyEditor(w.VBox):
             saved = policy_io.write(self.account.directory, self.model)
         except policy_io.PolicyNotWritten as error:
             body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
-            self.save_message.value = _panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
+            self.save_message.value = panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
             return self.save_message.value
         kept = f"What was there before is kept in {', '.join(map(str, saved.backups))}. " if saved.backups else ""
-        self.save_message.value = _panel("success", f"Written to {policy_file.FILE_NAME}", html.escape(
+        self.save_message.value = panel("success", f"Written to {policy_file.FILE_NAME}", html.escape(
             kept + f"Your other .tf files were not touched; a %%tf {policy_file.FILE_NAME} cell writes this same file."))
         return None
 
@@ -166,8 +166,8 @@ class PolicyEditor(w.VBox):
 
 def _findings_html(found, heading: bool = True) -> str:
     if not found:
-        return _panel("success", "No problems found", "")
+        return panel("success", "No problems found", "")
     items = "".join(f'<li class="iamlab-finding iamlab-{f.level}">{html.escape(str(f))}</li>' for f in found)
     kind = "error" if any(f.blocks for f in found) else "warning"
     title = f"{sum(f.blocks for f in found)} error(s), {sum(not f.blocks for f in found)} warning(s)"
-    return _panel(kind, title, f"<ul>{items}</ul>") if heading else f"<ul>{items}</ul>"
+    return panel(kind, title, f"<ul>{items}</ul>") if heading else f"<ul>{items}</ul>"
