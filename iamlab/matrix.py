@@ -149,7 +149,7 @@ class InstanceProbe:
         login = self.login()
         if isinstance(login, ClientError):  # the pull stops at its first step
             message = login.response["Error"].get("Message", str(login))
-            return Cell(False, f"login refused: {message}", step="log in", action="ecr:GetAuthorizationToken")
+            return Cell(False, f"login refused: {message}", step="log in", action=facts.LOGIN)
         report = pull_steps(self.instance_id, check.repository, login=login)
         if report.pulled:
             return Cell(True, "manifest and layers downloaded", action=check.action)

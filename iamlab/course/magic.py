@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
+from ..facts import CUSTOM_POLICY
 from ..terraform import config as tfconfig
 from ..terraform import edits, policy_file, workspace
 
@@ -186,7 +187,7 @@ def write_cell(file_name: str, text: str, exercise: str | None = None, validate:
     elif old and old != body:
         notes.append(f"This replaces the policy editor's {file_name}: both ways write the same file.")
     legacy = directory / policy_file.LEGACY_FILE_NAME
-    if legacy.exists() and "aws_iam_policy.ecr_custom_read_only" in _declared(body, file_name):
+    if legacy.exists() and CUSTOM_POLICY in _declared(body, file_name):
         notes.append(f"The policy editor's old {legacy.name} declared the same policy: it moved to {edits.backup(legacy)}.")
         legacy.unlink()
     target.write_text(body)

@@ -74,8 +74,8 @@ def readme_table() -> str:
 
 
 def sync(root: Path | None = None) -> list[str]:
-    """Rewrite the objectives in every notebook and reading, and the README's table, from this manifest.
-    Returns the files changed."""
+    """Rewrite the objectives in every notebook and reading, each notebook's "Next" link, and the
+    README's table, from the lessons' records. Returns the files changed."""
     import nbformat
 
     root = root or paths.PROJECT_DIR
@@ -95,17 +95,34 @@ def sync(root: Path | None = None) -> list[str]:
             changed.append(current.reading)
         notebook_path = root / current.notebook
         notebook = nbformat.read(notebook_path, as_version=4)
+        edited = False
         for cell in notebook.cells:
             if cell.cell_type == "markdown" and NOTEBOOK_INTRO in cell.source:
                 new = _replace_objectives(cell.source + "\n", NOTEBOOK_INTRO, current).rstrip("\n")
-                if new != cell.source:
-                    cell.source = new
-                    nbformat.write(notebook, notebook_path)
-                    changed.append(current.notebook)
+                edited, cell.source = edited or new != cell.source, new
                 break
+        following = next_lesson(current)
+        markdown = [cell for cell in notebook.cells if cell.cell_type == "markdown"]
+        if following is not None and markdown:
+            new = _with_next_link(markdown[-1].source, following)
+            edited, markdown[-1].source = edited or new != markdown[-1].source, new
+        if edited:
+            nbformat.write(notebook, notebook_path)
+            changed.append(current.notebook)
     return changed
+
+
+_NEXT = re.compile(r"\*\*Next:\*\* \[[^\]]*\]\([^)]*\)")
+
+
+def _with_next_link(text: str, following: Lesson) -> str:
+    """The notebook's last words point at the next lesson of the sequence (added if missing)."""
+    link = f"**Next:** [{following.heading}]({Path(following.notebook).name})"
+    if _NEXT.search(text):
+        return _NEXT.sub(lambda _: link, text, count=1)
+    return f"{text.rstrip()}\n\n{link}."
 
 
 if __name__ == "__main__":
     for name in sync():
-        print(f"rewrote the objectives in {name}")
+        print(f"rewrote the objectives or the Next link in {name}")
