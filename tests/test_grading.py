@@ -11,7 +11,7 @@ import pytest
 
 from iamlab.course import grading, mistakes, policies
 from iamlab.course.graders import DENY_DOCUMENT, reference_document, repository_policy_document
-from iamlab.facts import MANAGED_POLICY_ARN
+from iamlab.facts import MANAGED_POLICY_ARN, PUSH
 from iamlab.policy import parse
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -113,12 +113,12 @@ def test_a_browsing_extra_is_the_counterexample_when_the_pull_is_right(reference
 def test_an_explicit_deny_is_required_where_the_exercise_asks_for_one():
     wanted = effect_of(reference_document(policies.least_privilege_policy(), WORLD), DENY_DOCUMENT)
     implicit = effect_of(reference_document(policies.least_privilege_policy(), WORLD))
-    found = grading.differences(implicit, wanted, exact_denies=grading.PUSH)
-    assert found and all(d.action in grading.PUSH for d in found)
+    found = grading.differences(implicit, wanted, exact_denies=PUSH)
+    assert found and all(d.action in PUSH for d in found)
     assert "not explicitly denied" in grading.counterexample(found).sentence()
     wildcard = doc({"Effect": "Deny", "Action": ["ecr:PutImage", "ecr:*Layer*"], "Resource": "*"})
     # ecr:*Layer* also denies the pull's GetDownloadUrlForLayer: the grader catches it
-    found = grading.differences(effect_of(reference_document(policies.least_privilege_policy(), WORLD), wildcard), wanted, grading.PUSH)
+    found = grading.differences(effect_of(reference_document(policies.least_privilege_policy(), WORLD), wildcard), wanted, PUSH)
     assert any(d.action == "ecr:GetDownloadUrlForLayer" and not d.too_much for d in found)
 
 

@@ -250,3 +250,30 @@ def test_progress_keeps_every_line_and_counts_finished_resources():
                      "aws_instance.ec2_instance: Creation complete after 12s [id=i-1]\n", "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"]:
             progress(line)
     assert progress.done == 1 and len(progress.lines) == 4 and "\x1b" not in progress.text()
+
+
+def test_the_lessons_questions_come_from_one_table_in_its_order():
+    from iamlab.matrix import lesson_questions
+
+    questions = lesson_questions(["flask_app", "reports_app"], "us-east-1", "123456789012")
+    assert [q.key for q in questions] == ["describe", "list:flask_app", "list:reports_app", "login",
+                                          "pull:flask_app", "pull:reports_app", "push:flask_app"]
+    assert questions[0].resource == "arn:aws:ecr:us-east-1:123456789012:repository/*" and questions[3].resource == "*"
+    assert questions[4].label == "pull flask_app:latest" and questions[4].action == "ecr:BatchGetImage"
+    assert Question("pull", "flask_app") == questions[4]  # a question is its kind and repository, not its ARN
+
+
+def test_a_new_kind_of_question_is_one_line_in_the_table(monkeypatch):
+    from iamlab import matrix
+
+    monkeypatch.setitem(matrix.ASKED, "tags", matrix.Asked("read the tags of {repository}", "ecr:ListTagsForResource",
+                                                           matrix.EACH, lambda probe, q: f"tags of {q.repository} read"))
+    questions = matrix.lesson_questions(["flask_app"], "us-east-1", "123456789012")
+    [tags] = [q for q in questions if q.kind == "tags"]
+    assert tags.key == "tags:flask_app" and tags.label == "read the tags of flask_app"
+    probe = instance_probe_refusing_login()
+    cell = probe.run(tags)
+    assert cell.allowed and cell.detail == "tags of flask_app read" and cell.action == "ecr:ListTagsForResource"
+    refused = matrix.Asked("x", "ecr:ListTagsForResource", matrix.EACH, lambda probe, q: (_ for _ in ()).throw(client_error("no")))
+    monkeypatch.setitem(matrix.ASKED, "tags", refused)
+    assert not probe.run(tags).allowed and probe.run(tags).detail == "no"
