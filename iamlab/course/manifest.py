@@ -65,6 +65,8 @@ def _replace_objectives(text: str, intro: str, current: Lesson) -> str:
 
 
 README_HEADER = "| # | Notebook | Reading |\n|---|---|---|\n"
+START_HERE = "lessons/00-start-here.md"
+START_HERE_HEADER = "| Lesson | You will |\n|---|---|\n"
 
 
 def readme_table() -> str:
@@ -73,19 +75,30 @@ def readme_table() -> str:
         f"| {l.number} | [{l.title}]({l.notebook}) | [{l.reading}]({l.reading}) |\n" for l in LESSONS)
 
 
+def start_here_table() -> str:
+    """The start-here reading's table: every lesson after it, and what you will do there."""
+    return START_HERE_HEADER + "".join(f"| [{l.heading}]({l.name}.md) | {l.summary} |\n" for l in LESSONS[1:])
+
+
+def _rewrite_table(path: Path, header: str, table: str) -> bool:
+    text = path.read_text()
+    new = re.sub(re.escape(header) + r"(?:\|.*\n)+", lambda _: table, text, count=1)
+    if new != text:
+        path.write_text(new)
+    return new != text
+
+
 def sync(root: Path | None = None) -> list[str]:
-    """Rewrite the objectives in every notebook and reading, each notebook's "Next" link, and the
-    README's table, from the lessons' records. Returns the files changed."""
+    """Rewrite the objectives in every notebook and reading, each notebook's "Next" link, the
+    README's table and the start-here reading's, from the lessons' records. Returns the files changed."""
     import nbformat
 
     root = root or paths.PROJECT_DIR
     changed = []
-    readme = root / "README.md"
-    text = readme.read_text()
-    new = re.sub(re.escape(README_HEADER) + r"(?:\|.*\n)+", lambda _: readme_table(), text, count=1)
-    if new != text:
-        readme.write_text(new)
+    if _rewrite_table(root / "README.md", README_HEADER, readme_table()):
         changed.append("README.md")
+    if _rewrite_table(root / START_HERE, START_HERE_HEADER, start_here_table()):
+        changed.append(START_HERE)
     for current in LESSONS:
         reading = root / current.reading
         text = reading.read_text()
@@ -125,4 +138,4 @@ def _with_next_link(text: str, following: Lesson) -> str:
 
 if __name__ == "__main__":
     for name in sync():
-        print(f"rewrote the objectives or the Next link in {name}")
+        print(f"rewrote {name} from the lessons' records")

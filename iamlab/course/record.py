@@ -24,6 +24,7 @@ class Lesson:
     objectives: tuple[str, ...]
     stage: str | None  # the starting point `lab.goto(stage)` brings; None: the lesson needs none
     in_sequence: bool = True  # part of the course run in order (run-all); False for side notebooks
+    summary: str = ""  # "You will ..." in the start-here reading's table of lessons
 
     @property
     def name(self) -> str:

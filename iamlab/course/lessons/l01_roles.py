@@ -26,7 +26,8 @@ RECORD = Record(
         "explain why EC2 needs an instance profile, and who may hand it to an instance (`iam:PassRole`);",
         "create the role, the profile and the instance with `terraform apply`, and find each in the account with boto3;",
         "see the role at work: the temporary credentials the instance gets from its metadata service (IMDSv2).",
-    ), "01"),
+    ), "01",
+        summary="create the role, its trust policy, the instance profile and the instance"),
     Stage(True, None, apply=False),
     (TRUST,),
 )

@@ -42,7 +42,8 @@ RECORD = Record(
         "read a policy document: `Version`, `Statement`, `Effect`, `Action`, `Resource`;",
         "say which of its actions a pull needs (a login and two checks per repository) and which only let the instance look around;",
         "read the access matrix, and explain why `\"*\"` gives the instance more than its job needs.",
-    ), "02"),
+    ), "02",
+        summary="read what `AmazonEC2ContainerRegistryReadOnly` actually allows"),
     Stage(True, None),
     (Exercise("02-browse", _browse, BROWSE_HINT, answer=BROWSE),),
 )

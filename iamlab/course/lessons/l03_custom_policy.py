@@ -40,7 +40,8 @@ RECORD = Record(
         "explain *implicit deny*, and test a policy on its own with IAM's policy simulator;",
         "explain why adding a narrow policy next to a broad one takes nothing away;",
         "compare your policy with AWS's own narrow one, `AmazonEC2ContainerRegistryPullOnly`.",
-    ), "03"),
+    ), "03",
+        summary="write your own policy with just the four pull actions"),
     Stage(True, None, own_files=(policy_file.FILE_NAME,)),
     (CUSTOM_POLICY,),
 )

@@ -72,7 +72,8 @@ RECORD = Record(
         "detach the managed policy by hand, and read what `terraform plan` says about it;",
         "predict the instance's access before you apply, and compare with what happened;",
         "explain why `ecr:GetAuthorizationToken` must stay on `\"*\"`, and split a statement to allow it.",
-    ), "04"),
+    ), "04",
+        summary="scope it to one repository, and find out why login breaks"),
     Stage(True, CUSTOM_POLICY, policy_is_exercise=True, hand_edit_is_exercise=True),
     (REFERENCE, DETACH, SCOPE),
 )

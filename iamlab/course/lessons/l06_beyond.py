@@ -108,7 +108,8 @@ RECORD = Record(
         "make a statement depend on a condition (a tag on the repository);",
         "place permissions boundaries and SCPs in the order AWS evaluates a request;",
         "generate a policy from what the instance really did, and review it before trusting it.",
-    ), "06"),
+    ), "06",
+        summary="explicit Deny, repository policies, conditions, policies from observed calls"),
     Stage(False, SCOPE, own_files=("deny_push.tf", "repository_policy.tf")),
     (DENY, REPOSITORY),
 )

@@ -8,5 +8,6 @@ RECORD = Record(
         "say which policy answers \"who may assume?\" and which answers \"what may it do?\";",
         "name the Terraform resource for each piece, and what it does;",
         "recognise the mistakes that cost beginners the most time.",
-    ), None),
+    ), None,
+        summary="the whole chain on one page, and a quiz"),
 )

@@ -7,6 +7,7 @@ RECORD = Record(
     Lesson("90", "policy-playground", "The policy playground", (
         "change the instance's custom policy with widgets and apply it with Terraform;",
         "read the access matrix before and after an apply, and say what changed.",
-    ), "playground", in_sequence=False),
+    ), "playground", in_sequence=False,
+        summary="the policy editor on its own, to try anything"),
     Stage(False, CUSTOM_POLICY),  # starts from the seed policy, as its notebook says (yours is backed up)
 )
