@@ -32,7 +32,7 @@ def main() -> None:
     lab = iamlab.start()
     try:
         lab.goto("playground")
-        editor = lab.policy_editor()
+        editor = iamlab.policy_editor()
         editor.refresh_views()
         rounds = []
         for i in range(args.rounds):

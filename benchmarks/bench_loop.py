@@ -29,8 +29,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from python_terraform import IsFlagged
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -82,9 +80,9 @@ def main() -> None:
     try:
         lab = iamlab.start()
         lab.goto("playground")
-        editor = lab.policy_editor()
+        editor = iamlab.policy_editor()
         editor.refresh_views()
-        driver = lab.terraform
+        driver = lab.terraform.driver
         quiet = type(driver)(sink=lambda line: None, directory=driver.directory)
         clicks = 0
         os.environ["IAMLAB_WARM_PROVIDER"] = "on"
@@ -111,7 +109,7 @@ def main() -> None:
                     ("click Apply to matrix", click),
                     ("no-change apply", quiet.apply),
                     ("plan -refresh=false", lambda: quiet._run("plan", lambda tf: tf.plan(refresh=False), ok_codes=(0, 2))),
-                    ("validate", lambda: quiet._run("validate", lambda tf: tf.cmd("validate", no_color=IsFlagged))),
+                    ("validate", lambda: quiet.validate()),
                 ):
                     sample = timed(label, log, call)
                     sample.update(warm=setting, round=round_number, fallback=warm_provider.last_fallback)

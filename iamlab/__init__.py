@@ -7,13 +7,20 @@ The flow of data through the package, one direction only:
             -> sandbox (moto + the course's access engine + a registry)
             -> checks acting as the instance -> access matrix and diagram
 
-In a notebook:
+In a notebook (these functions and ``Lab``'s verbs are the package's face: notebooks call
+nothing else):
 
     import iamlab
     lab = iamlab.start()                       # also makes %%tf available
     iamlab.check("04-scope")                   # grades your own work
     iamlab.solution("04-scope")                # shows the reference (collapsed)
     iamlab.predict("05-predict", {...})        # write your prediction down first
+    iamlab.policy_editor()                     # the custom policy, with widgets
+    iamlab.mode_switch()                       # the sandbox, or your own AWS account
+    iamlab.describe_actions(["ecr:ListImages"])  # what an action allows, and on what
+    iamlab.show_json(document, "title")        # a policy document, shown
+    iamlab.leftovers()                         # what the course created that is still there
+    iamlab.policy_from_activity(lab.instance.activity())  # a policy from what the instance did
 """
 
 __version__ = "0.1.0"
@@ -31,15 +38,21 @@ def start():
 def check(name, answer=None):
     """Grade an exercise from your own work: ``check("04-scope")``, or ``check("02-browse", answer)``."""
     from .course.checks import check as _check
+    from .lab import current
 
-    return _check(name, answer)
+    lab = current()
+    return _check(name, answer, lab.account, apply=lab.apply, destroy=lab.terraform.destroy)
 
 
 def solution(name, apply=False):
     """Show an exercise's reference solution; ``apply=True`` writes it into your working copy and applies it."""
     from .course.checks import solution as _solution
+    from .lab import current
 
-    return _solution(name, apply=apply)
+    if not apply:
+        return _solution(name)
+    lab = current()
+    return _solution(name, lab.account, apply=lab.apply, destroy=lab.terraform.destroy)
 
 
 def predict(name, answers):
@@ -47,6 +60,65 @@ def predict(name, answers):
     from .course.predictions import predict as _predict
 
     return _predict(name, answers)
+
+
+def policy_editor():
+    """The policy editor: statements, checks and previews, then Plan/Apply, the access matrix and the diagram."""
+    from .lab import current
+    from .widgets.editor import PolicyEditor
+
+    lab = current()
+    return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
+
+
+def quiz():
+    """The review's quiz: one question per row, instant feedback."""
+    from .widgets.quiz import Quiz
+
+    return Quiz()
+
+
+def mode_switch():
+    """Sandbox or real AWS, with the cost and an explicit confirmation before anything is created."""
+    from .widgets.mode import ModeSwitch
+
+    return ModeSwitch()
+
+
+def describe_actions(actions):
+    """Each action's access level, resource types and what it allows (the Service Authorization Reference)."""
+    from .lookups import describe_actions as _describe
+
+    return _describe(actions)
+
+
+def show_json(document, title=""):
+    """A JSON document (a policy, a trust policy), shown as such."""
+    from .reports import JsonDocument
+
+    return JsonDocument(document, title)
+
+
+def leftovers():
+    """What the course created that is still in the account (everything it makes is tagged course=iamlab)."""
+    from .cleanup import leftovers as _leftovers
+    from .lab import current
+
+    return _leftovers(current().client)
+
+
+def policy_from_activity(records):
+    """A policy allowing exactly what ``records`` (``lab.instance.activity()``) show the role did."""
+    from .policy.generate import from_activity
+
+    return from_activity(records)
+
+
+def actions_by_resource(document):
+    """A policy's allowed actions, grouped by resource (lowercase names): to compare two policies."""
+    from .policy.generate import actions_by_resource as _by_resource
+
+    return _by_resource(document)
 
 
 def load_ipython_extension(ipython):

@@ -12,23 +12,14 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from .matrix import AccessMatrix
+from .matrix import AccessMatrix, Question
 from .reports import Rendered
-
-
-def pending_prediction():
-    """The newest prediction not compared yet (``iamlab.course.predictions``), or None."""
-    try:
-        from .course.predictions import pending
-    except ImportError:  # the predictions module is not part of this checkout
-        return None
-    return pending()
 
 
 class AccessReport(Rendered, Mapping):
     def __init__(self, matrix: AccessMatrix, prediction=None):
         self.matrix = matrix  # a snapshot: later asks do not change this report
-        self.answers = {check.key: matrix.after[check.key].word for check in matrix.checks if check.key in matrix.after}
+        self.answers = matrix.answers()  # by the learner's names for the questions: "pull:flask_app"
         self.prediction = prediction
         self.comparison = prediction.compare(self.answers) if prediction is not None else None  # marks it compared
 
@@ -49,16 +40,16 @@ class AccessReport(Rendered, Mapping):
 
     @property
     def changed(self) -> list[str]:
-        return self.matrix.changed()
+        return [q.key for q in self.matrix.changed()]
 
     @property
     def disagreements(self) -> list[str]:
-        return self.matrix.disagreements()
+        return [q.key for q in self.matrix.disagreements()]
 
     @property
     def login_error(self) -> str | None:
         """AWS's message when the instance's login (GetAuthorizationToken) was refused."""
-        cell = self.matrix.after.get("login")
+        cell = self.matrix.after.get(Question("login"))
         return cell.detail if cell is not None and not cell.allowed else None
 
     def _notes(self) -> list[str]:

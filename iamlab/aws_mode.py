@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from . import paths
+from . import facts, paths
 
 # On-demand Linux price of a t2.micro, USD per hour (AWS price list, 2024-2026). The free tier
 # covers 750 hours a month for 12 months on eligible accounts.
@@ -61,7 +61,7 @@ def session():
     return boto3.Session()  # the standard credential chain: env, profile, SSO, instance role...
 
 
-def preflight(repositories=("flask_app", "reports_app")) -> Preflight:
+def preflight(repositories=facts.REPOSITORIES) -> Preflight:
     """Who am I on AWS, where, and is the account ready? Refuses clearly without credentials."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
@@ -111,7 +111,7 @@ def require_confirmation(checked: Preflight | None = None) -> Preflight:
     if record is None:
         raise AwsModeError(
             "Nothing was applied: real AWS mode needs your explicit confirmation first (it creates a t2.micro that costs money).\n"
-            "Next step: `python -m iamlab --aws confirm` in a terminal, or the mode widget in a notebook (lab.mode_switch()).")
+            "Next step: `python -m iamlab --aws confirm` in a terminal, or the mode widget in a notebook (iamlab.mode_switch()).")
     checked = checked or preflight()
     if (record["account"], record["region"]) != (checked.account, checked.region):
         raise AwsModeError(
@@ -121,7 +121,7 @@ def require_confirmation(checked: Preflight | None = None) -> Preflight:
     return checked
 
 
-def instance_commands(account: str, region: str, repository: str = "flask_app", other: str = "reports_app") -> str:
+def instance_commands(account: str, region: str, repository: str = facts.PULL_REPOSITORY, other: str = facts.OTHER_REPOSITORY) -> str:
     """What to run over SSH on the instance to verify the lesson by hand."""
     registry = f"{account}.dkr.ecr.{region}.amazonaws.com"
     return "\n".join([

@@ -3,6 +3,8 @@ default_tags), so leftovers can be found after a destroy, in the sandbox or on A
 
 from __future__ import annotations
 
+from .facts import PROFILE, ROLE
+
 TAG = ("course", "iamlab")
 
 
@@ -21,8 +23,8 @@ def leftovers(client) -> list[str]:
     for profile in iam.list_instance_profiles()["InstanceProfiles"]:
         # Profiles are found by name or by the course role they hold (tags of profiles need
         # ListInstanceProfileTags, one call per profile, which the sandbox does not answer).
-        if profile["InstanceProfileName"] == "ec2-ecr-instance-profile" or \
-                any(r["RoleName"] in course_roles | {"ec2-ecr-role"} for r in profile.get("Roles", [])):
+        if profile["InstanceProfileName"] == PROFILE or \
+                any(r["RoleName"] in course_roles | {ROLE} for r in profile.get("Roles", [])):
             found.append(f"instance profile {profile['InstanceProfileName']}")
     for policy in iam.list_policies(Scope="Local")["Policies"]:
         if _tagged(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags")):

@@ -1,7 +1,9 @@
 """What can the instance do? The access matrix, before and after the last apply.
 
 Each row is a question the lesson cares about (describe repositories, list images,
-log in, pull each repository, push to flask_app). A *probe* answers it:
+log in, pull each repository, push to flask_app): a typed ``Question`` (a kind of
+request, and the repository it acts on), and ``ASKED`` is the one table of how each
+kind is asked. A new row kind is one line there. A *probe* answers a question:
 
 * ``InstanceProbe`` makes the real call with the instance's own credentials in
   the sandbox: the truth, as the instance experiences it;
@@ -18,20 +20,41 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from botocore.exceptions import ClientError
 
+from . import facts
 from .account import as_dict, policy_document
 from .pull import pull_steps, registry_login
 
 
 @dataclass(frozen=True)
-class Check:
-    key: str
-    label: str
-    action: str
-    resource: str
+class Question:
+    """One thing the instance tries: a ``kind`` of request (a row of ``ASKED``), on ``repository``
+    when the kind acts on one. ``resource`` is the ARN asked about (not part of the question's
+    identity, so answers carry over when the account is asked again)."""
+
+    kind: str
     repository: str | None = None
+    resource: str = field(default="*", compare=False)
+
+    @property
+    def key(self) -> str:
+        """The learner's name for it (predictions, the access report): ``"pull:flask_app"``, ``"login"``."""
+        return f"{self.kind}:{self.repository}" if self.repository else self.kind
+
+    @property
+    def asked(self) -> "Asked":
+        return ASKED[self.kind]
+
+    @property
+    def action(self) -> str:
+        return self.asked.action
+
+    @property
+    def label(self) -> str:
+        return self.asked.label.format(repository=self.repository)
 
 
 @dataclass(frozen=True)
@@ -56,25 +79,35 @@ class Cell:
         return self.simulated is not None and self.simulated != self.allowed
 
 
-def lesson_checks(repositories: list[str], region: str, account: str, push_to: str = "flask_app") -> list[Check]:
-    arn = lambda name: f"arn:aws:ecr:{region}:{account}:repository/{name}"  # noqa: E731
-    checks = [Check("describe", "describe repositories", "ecr:DescribeRepositories", f"arn:aws:ecr:{region}:{account}:repository/*")]
-    checks += [Check(f"list:{r}", f"list images in {r}", "ecr:ListImages", arn(r), r) for r in repositories]
-    checks.append(Check("login", "log in to the registry", "ecr:GetAuthorizationToken", "*"))
-    checks += [Check(f"pull:{r}", f"pull {r}:latest", "ecr:BatchGetImage", arn(r), r) for r in repositories]
-    if push_to in repositories:
-        checks.append(Check(f"push:{push_to}", f"push to {push_to}", "ecr:PutImage", arn(push_to), push_to))
-    return checks
+# Which repositories a kind of question is asked about.
+ACCOUNT = "the account"  # once, about every repository (resource repository/*)
+ANYWHERE = "no repository"  # once, on "*": the action acts on no repository
+EACH = "each repository"
+PULLED = "the pulled repository"  # the lesson's own (facts.PULL_REPOSITORY), if the account has it
 
 
-def pull_permissions(check: Check) -> list[tuple[str, str, str]]:
+def lesson_questions(repositories: list[str], region: str, account: str) -> list[Question]:
+    """The matrix's rows, in ``ASKED``'s order."""
+    questions = []
+    for kind, asked in ASKED.items():
+        if asked.on == ACCOUNT:
+            questions.append(Question(kind, resource=facts.repository_arn(region, account, "*")))
+        elif asked.on == ANYWHERE:
+            questions.append(Question(kind))
+        else:
+            names = repositories if asked.on == EACH else [r for r in repositories if r == facts.PULL_REPOSITORY]
+            questions += [Question(kind, r, facts.repository_arn(region, account, r)) for r in names]
+    return questions
+
+
+def pull_permissions(question: Question) -> list[tuple[str, str, str]]:
     """(step, action, resource) a pull needs, in the order a registry client asks."""
-    return [("log in", "ecr:GetAuthorizationToken", "*"), ("manifest", "ecr:BatchGetImage", check.resource),
-            ("layers", "ecr:GetDownloadUrlForLayer", check.resource)]
+    return [("log in", facts.LOGIN, "*"), ("manifest", "ecr:BatchGetImage", question.resource),
+            ("layers", "ecr:GetDownloadUrlForLayer", question.resource)]
 
 
-def _denied(error: ClientError, check: Check, step: str = "") -> Cell:
-    return Cell(False, error.response["Error"].get("Message", str(error)), step=step, action=check.action)
+def _denied(error: ClientError, question: Question, step: str = "") -> Cell:
+    return Cell(False, error.response["Error"].get("Message", str(error)), step=step, action=question.action)
 
 
 class InstanceProbe:
@@ -98,33 +131,25 @@ class InstanceProbe:
                     self._login = error
             return self._login
 
-    def run(self, check: Check) -> Cell:
-        kind = check.key.split(":")[0]
+    def run(self, question: Question) -> Cell:
         try:
-            if kind == "describe":
-                count = len(self.ecr.describe_repositories()["repositories"])
-                return Cell(True, f"{count} repositories", action=check.action)
-            if kind == "list":
-                count = len(self.ecr.list_images(repositoryName=check.repository)["imageIds"])
-                return Cell(True, f"{count} image(s)", action=check.action)
-            if kind == "login":  # the same login the pulls use: one answer for both rows
-                login = self.login()
-                if isinstance(login, ClientError):
-                    return _denied(login, check, "log in")
-                return Cell(True, "token issued", action=check.action)
-            if kind == "pull":
-                return self._pull(check)
-            if kind == "push":
-                return self._push(check)
+            answer = question.asked.call(self, question)
         except ClientError as error:
-            return _denied(error, check)
-        raise ValueError(f"unknown check {check.key}")
+            return _denied(error, question)
+        return answer if isinstance(answer, Cell) else Cell(True, answer, action=question.action)
 
-    def _pull(self, check: Check) -> Cell:
+    def _login(self, question: Question) -> Cell:
+        """The same login the pulls use: one answer for both rows."""
+        login = self.login()
+        if isinstance(login, ClientError):
+            return _denied(login, question, "log in")
+        return Cell(True, "token issued", action=question.action)
+
+    def _pull(self, check: Question) -> Cell:
         login = self.login()
         if isinstance(login, ClientError):  # the pull stops at its first step
             message = login.response["Error"].get("Message", str(login))
-            return Cell(False, f"login refused: {message}", step="log in", action="ecr:GetAuthorizationToken")
+            return Cell(False, f"login refused: {message}", step="log in", action=facts.LOGIN)
         report = pull_steps(self.instance_id, check.repository, login=login)
         if report.pulled:
             return Cell(True, "manifest and layers downloaded", action=check.action)
@@ -134,7 +159,7 @@ class InstanceProbe:
         action = step.permission if step.permission.startswith("ecr:") else check.action
         return Cell(False, f"{step.name}: {step.detail}", step=step.name, action=action)
 
-    def _push(self, check: Check) -> Cell:
+    def _push(self, check: Question) -> Cell:
         repository = check.repository
         # Re-push the image that is there: harmless if allowed (AWS answers ImageAlreadyExists).
         image = None
@@ -163,9 +188,9 @@ class SimulatorProbe:
         return self.iam.simulate_principal_policy(
             PolicySourceArn=self.role_arn, ActionNames=[action], ResourceArns=[resource])["EvaluationResults"][0]
 
-    def run(self, check: Check) -> Cell:
+    def run(self, check: Question) -> Cell:
         """One decision; for a pull, each permission in turn, and the first refusal decides."""
-        steps = pull_permissions(check) if check.key.startswith("pull:") else [("", check.action, check.resource)]
+        steps = pull_permissions(check) if check.kind == "pull" else [("", check.action, check.resource)]
         for step, action, resource in steps:
             result = self.decide(action, resource)
             if result["EvalDecision"] != "allowed":
@@ -224,18 +249,41 @@ def describe_statements(result: dict, lookup=None) -> str:
     return prefix + "; ".join(parts)
 
 
-def _resource_of(check: Check, action: str) -> str:
-    steps = {a: r for _, a, r in pull_permissions(check)} if check.key.startswith("pull:") else {}
-    return steps.get(action, check.resource)
+def _resource_of(question: Question, action: str) -> str:
+    steps = {a: r for _, a, r in pull_permissions(question)} if question.kind == "pull" else {}
+    return steps.get(action, question.resource)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """How one kind of question is asked: its row label, the permission it needs, which
+    repositories it is asked about, and the real call as the instance (a ``Cell``, or the
+    detail of an allowed answer)."""
+
+    label: str
+    action: str
+    on: str
+    call: Callable[[InstanceProbe, Question], Cell | str]
+
+
+ASKED: dict[str, Asked] = {  # the matrix's rows, in order: one line per kind of question
+    "describe": Asked("describe repositories", "ecr:DescribeRepositories", ACCOUNT,
+                      lambda probe, q: f"{len(probe.ecr.describe_repositories()['repositories'])} repositories"),
+    "list": Asked("list images in {repository}", "ecr:ListImages", EACH,
+                  lambda probe, q: f"{len(probe.ecr.list_images(repositoryName=q.repository)['imageIds'])} image(s)"),
+    "login": Asked("log in to the registry", facts.LOGIN, ANYWHERE, InstanceProbe._login),
+    "pull": Asked("pull {repository}:latest", "ecr:BatchGetImage", EACH, InstanceProbe._pull),
+    "push": Asked("push to {repository}", "ecr:PutImage", PULLED, InstanceProbe._push),
+}
 
 
 @dataclass
 class AccessMatrix:
     """The lesson's questions and two columns of answers: the previous ask, and now."""
 
-    checks: list[Check]
-    before: dict[str, Cell] | None = None
-    after: dict[str, Cell] = field(default_factory=dict)
+    questions: list[Question]
+    before: dict[Question, Cell] | None = None
+    after: dict[Question, Cell] = field(default_factory=dict)
 
     def refresh(self, probe, explainer=None) -> None:
         """Ask every question again; the current answers become the 'before' column.
@@ -243,7 +291,7 @@ class AccessMatrix:
         statements behind the permission that decided, and records the simulator's own
         answer, so a disagreement shows. The questions are independent: asked side by side."""
 
-        def answer(check: Check) -> Cell:
+        def answer(check: Question) -> Cell:
             cell = probe.run(check)
             if explainer is None:
                 return cell
@@ -254,27 +302,31 @@ class AccessMatrix:
             return replace(cell, statement=statement, simulated=explained.allowed)
 
         with ThreadPoolExecutor(max_workers=8) as pool:
-            cells = list(pool.map(answer, self.checks))
+            cells = list(pool.map(answer, self.questions))
         if self.after:
             self.before = self.after
-        self.after = {check.key: cell for check, cell in zip(self.checks, cells)}
+        self.after = dict(zip(self.questions, cells))
 
     def snapshot(self) -> "AccessMatrix":
         """A copy that later refreshes do not change (what a report keeps)."""
-        return AccessMatrix(list(self.checks), dict(self.before) if self.before is not None else None, dict(self.after))
+        return AccessMatrix(list(self.questions), dict(self.before) if self.before is not None else None, dict(self.after))
 
-    def changed(self) -> list[str]:
+    def changed(self) -> list[Question]:
         if not self.before:
             return []
-        return [k for k, cell in self.after.items() if k in self.before and self.before[k].allowed != cell.allowed]
+        return [q for q, cell in self.after.items() if q in self.before and self.before[q].allowed != cell.allowed]
 
-    def disagreements(self) -> list[str]:
+    def disagreements(self) -> list[Question]:
         """Questions where the policy simulator and the real call answered differently."""
-        return [k for k, cell in self.after.items() if cell.disagrees]
+        return [q for q, cell in self.after.items() if cell.disagrees]
 
-    def decided_by(self, check: Check) -> str:
+    def answers(self) -> dict[str, str]:
+        """The answers now, by the learner's names for the questions: ``{"pull:flask_app": "allowed", ...}``."""
+        return {q.key: self.after[q].word for q in self.questions if q in self.after}
+
+    def decided_by(self, check: Question) -> str:
         """What decided a cell, in words: the step a pull stopped at, then the statements."""
-        cell = self.after.get(check.key)
+        cell = self.after.get(check)
         if cell is None:
             return ""
         if cell.step and cell.action and cell.action != check.action:
@@ -282,7 +334,7 @@ class AccessMatrix:
         return cell.statement
 
     def to_html(self, predicted: dict[str, str] | None = None) -> str:
-        def cell_html(cell: Cell | None, key: str, column: str) -> str:
+        def cell_html(cell: Cell | None, key: str, column: str) -> str:  # key: the learner's name (data-check)
             if cell is None:
                 return '<td class="iamlab-cell iamlab-none">–</td>'
             icon, colour = ("✅", "#e3f6e5") if cell.allowed else ("⛔", "#fde4e4")
@@ -302,20 +354,20 @@ class AccessMatrix:
 
         moved, split = set(self.changed()), set(self.disagreements())
         rows = []
-        for check in self.checks:
-            after = self.after.get(check.key)
+        for check in self.questions:
+            after = self.after.get(check)
             decided = html.escape(self.decided_by(check))
             warning = ""
-            if check.key in split:
+            if check in split:
                 warning = (f'<div class="iamlab-disagree-note" role="alert" style="color:#b35c00"><b>⚠️ The policy simulator says '
                            f'{"allowed" if after.simulated else "denied"}; the real call was {after.word}.</b></div>')
-            classes = "iamlab-row" + (" iamlab-changed" if check.key in moved else "") + (" iamlab-disagree" if check.key in split else "")
-            outline = ' style="outline:2px solid #e69500"' if check.key in split else ""
+            classes = "iamlab-row" + (" iamlab-changed" if check in moved else "") + (" iamlab-disagree" if check in split else "")
+            outline = ' style="outline:2px solid #e69500"' if check in split else ""
             rows.append(
                 f'<tr class="{classes}" data-check="{html.escape(check.key)}"{outline}>'
                 f'<th scope="row" style="text-align:left;padding:4px 8px">{html.escape(check.label)}'
-                f'{" <strong>(changed)</strong>" if check.key in moved else ""}</th>'
-                f"{cell_html((self.before or {}).get(check.key), check.key, 'before')}"
+                f'{" <strong>(changed)</strong>" if check in moved else ""}</th>'
+                f"{cell_html((self.before or {}).get(check), check.key, 'before')}"
                 f"{cell_html(after, check.key, 'after')}"
                 f"{guess_html(check.key, after) if predicted is not None else ''}"
                 f'<td style="padding:4px 8px;font-size:90%"><code>{html.escape(check.action)}</code><br>{decided}{warning}</td></tr>')
@@ -323,7 +375,7 @@ class AccessMatrix:
         if split:
             banner = (f'<div class="iamlab-panel iamlab-warning" role="alert" style="background:#fff4d6;padding:6px 10px">'
                       f'⚠️ <b>The policy simulator and the real calls disagree</b> on {len(split)} question(s): '
-                      f'{html.escape(", ".join(sorted(split)))}. The real call is what the instance gets; '
+                      f'{html.escape(", ".join(sorted(q.key for q in split)))}. The real call is what the instance gets; '
                       "the simulator sees only the role's own policies.</div>")
         predicted_head = '<th scope="col">your prediction</th>' if predicted is not None else ""
         return (banner + '<table class="iamlab-matrix" aria-label="What the instance can do, before and after">'
@@ -333,16 +385,10 @@ class AccessMatrix:
 
     def __str__(self) -> str:
         lines = []
-        for check in self.checks:
-            after = self.after.get(check.key)
-            before = (self.before or {}).get(check.key)
+        for check in self.questions:
+            after = self.after.get(check)
+            before = (self.before or {}).get(check)
             moved = f" (was {before.word})" if before is not None and after is not None and before.allowed != after.allowed else ""
             flag = "  !! the simulator disagrees" if after is not None and after.disagrees else ""
             lines.append(f"{after.word if after else '-':<8} {check.label}{moved}  [{self.decided_by(check)}]{flag}")
         return "\n".join(lines)
-
-    def as_rows(self) -> list[dict]:
-        return [{"check": c.key, "label": c.label, "before": (self.before or {}).get(c.key).word if self.before and c.key in self.before else None,
-                 "after": self.after[c.key].word if c.key in self.after else None,
-                 "statement": self.after[c.key].statement if c.key in self.after else "",
-                 "decided by": self.decided_by(c)} for c in self.checks]

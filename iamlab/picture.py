@@ -32,9 +32,10 @@ def _reach(document: dict, repository_arns: dict[str, str]) -> tuple[list[str], 
     return reached, actions, denies
 
 
-def from_account(session, outputs: dict) -> AccessPicture:
-    """Build the picture for the lesson's role and instance (``session``: anything with ``client()``)."""
-    iam, ecr = session.client("iam"), session.client("ecr")
+def from_account(account) -> AccessPicture:
+    """Build the picture for the lesson's role and instance (``account``: an ``Account``, or
+    anything with ``client()`` and ``outputs()``)."""
+    iam, ecr, outputs = account.client("iam"), account.client("ecr"), account.outputs()
     repositories = {r["repositoryName"]: r["repositoryArn"] for r in ecr.describe_repositories()["repositories"]}
     picture = AccessPicture(repositories=sorted(repositories))
     role_name = outputs.get("role_name")

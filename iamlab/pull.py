@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
+from .facts import LOGIN
 from .sandbox import instance as instance_identity
 from .sandbox.aws_env import scrubbed
 
@@ -60,7 +61,7 @@ class PullReport:
     def login_error(self) -> str | None:
         """AWS's own words when the instance's login was refused (None if it logged in)."""
         step = self.denied_step
-        return step.detail if step is not None and step.permission == "ecr:GetAuthorizationToken" else None
+        return step.detail if step is not None and step.permission == LOGIN else None
 
     def _repr_markdown_(self) -> str:
         rows = [f"| {'✅ allowed' if s.allowed else '⛔ denied'} | {s.name} | `{s.permission}` | {s.detail.replace('|', '&#124;')} |"
@@ -112,9 +113,9 @@ def pull_steps(instance_id: str, repository: str, tag: str = "latest", login: tu
     try:
         host, password = login or registry_login(instance_id)
     except ClientError as error:
-        report.steps.append(Step("log in", "ecr:GetAuthorizationToken", False, error.response["Error"]["Message"]))
+        report.steps.append(Step("log in", LOGIN, False, error.response["Error"]["Message"]))
         return report
-    report.steps.append(Step("log in", "ecr:GetAuthorizationToken", True, "got a registry password (user AWS)"))
+    report.steps.append(Step("log in", LOGIN, True, "got a registry password (user AWS)"))
     base = f"http://{host}/v2"
     status, body, _ = _get(f"{base}/", password)
     report.steps.append(Step("check login (GET /v2/)", "-", status == 200, f"HTTP {status}"))

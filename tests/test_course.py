@@ -11,16 +11,9 @@ from iamlab.course import checks, stages
 from iamlab.lab import Lab
 from iamlab.terraform import edits, policy_file
 
-from .conftest import own_course_home
 
 pytestmark = pytest.mark.integration
 MANAGED = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    with own_course_home(tmp_path_factory, "course-home"):
-        yield Lab(sandbox.start())
 
 
 def attached(lab: Lab) -> set[str]:
@@ -29,40 +22,40 @@ def attached(lab: Lab) -> set[str]:
 
 def test_answer_checks_pass_on_the_solution_and_fail_on_wrong_answers(lab):
     lab.goto("02")
-    assert checks.evaluate("01-trust", "ec2.amazonaws.com", lab).passed
-    wrong = checks.evaluate("01-trust", "lambda.amazonaws.com", lab)
+    assert checks.evaluate("01-trust", "ec2.amazonaws.com", lab.account).passed
+    wrong = checks.evaluate("01-trust", "lambda.amazonaws.com", lab.account)
     assert not wrong.passed and "trust policy" in wrong.hint
-    assert checks.evaluate("02-browse", checks.EXERCISES["02-browse"].answer, lab).passed
-    partial = checks.evaluate("02-browse", ["ecr:DescribeRepositories", "ecr:BatchGetImage"], lab)
+    assert checks.evaluate("02-browse", checks.EXERCISES["02-browse"].answer, lab.account).passed
+    partial = checks.evaluate("02-browse", ["ecr:DescribeRepositories", "ecr:BatchGetImage"], lab.account)
     assert not partial.passed
     text = str(partial)
     assert "7 more to find" in text and "ecr:BatchGetImage: a pull needs it" in text
     assert "ecr:DescribeImageScanFindings" not in text  # what is missing is counted, never listed
-    assert not checks.evaluate("02-browse", checks.EXERCISES["02-browse"].answer + ["ecr:PutImage"], lab).passed
+    assert not checks.evaluate("02-browse", checks.EXERCISES["02-browse"].answer + ["ecr:PutImage"], lab.account).passed
 
 
 def test_03_custom_policy_fails_before_and_passes_at_the_next_lesson(lab):
     lab.goto("03")
-    before = checks.evaluate("03-custom-policy", lab=lab)
+    before = checks.evaluate("03-custom-policy", None, lab.account)
     assert not before.passed and "not written yet: fill in the %%tf cell" in str(before)
     lab.goto("04")
     assert attached(lab) == {"AmazonEC2ContainerRegistryReadOnly", "ecr_custom_read_only"}
-    assert checks.evaluate("03-custom-policy", lab=lab).passed
+    assert checks.evaluate("03-custom-policy", None, lab.account).passed
 
 
 def test_04_scope_fails_while_the_managed_policy_is_attached(lab):
     lab.goto("04")
-    result = checks.evaluate("04-scope", lab=lab)
+    result = checks.evaluate("04-scope", None, lab.account)
     assert not result.passed
     assert "AmazonEC2ContainerRegistryReadOnly is still attached" in str(result) and "hint:" in str(result)
 
 
 def test_04_scope_flags_a_pasted_arn(lab):
     lab.goto("05")
-    pasted = lab.directory / "pasted.tf"
+    pasted = lab.account.directory / "pasted.tf"
     pasted.write_text('locals {\n  flask = "arn:aws:ecr:us-east-1:123456789012:repository/flask_app"\n}\n')
     try:
-        result = checks.evaluate("04-scope", lab=lab)
+        result = checks.evaluate("04-scope", None, lab.account)
         assert not result.passed and {m.name for m in result.mistakes} == {"pasted-arn"} and "pasted.tf, line 2" in str(result)
     finally:
         pasted.unlink()
@@ -71,11 +64,11 @@ def test_04_scope_flags_a_pasted_arn(lab):
 def test_lesson_05_start_passes_04_and_the_solution_changes_nothing(lab):
     lab.goto("05")
     assert attached(lab) == {"ecr_custom_read_only"}
-    assert not edits.is_active(lab.directory, stages.MANAGED_ATTACHMENT)
-    assert checks.evaluate("04-scope", lab=lab).passed
-    files = {p.name: p.read_text() for p in lab.directory.glob("*.tf*") if p.suffix in (".tf", ".json")}
-    checks.solution("04-scope", lab=lab)
-    assert {p.name: p.read_text() for p in lab.directory.glob("*.tf*") if p.suffix in (".tf", ".json")} == files
+    assert not edits.is_active(lab.account.directory, stages.MANAGED_ATTACHMENT)
+    assert checks.evaluate("04-scope", None, lab.account).passed
+    files = {p.name: p.read_text() for p in lab.account.directory.glob("*.tf*") if p.suffix in (".tf", ".json")}
+    checks.solution("04-scope")
+    assert {p.name: p.read_text() for p in lab.account.directory.glob("*.tf*") if p.suffix in (".tf", ".json")} == files
     again = lab.goto("05")
     assert again.keeps_everything and again.done == []  # idempotent: nothing to do the second time
 
@@ -86,36 +79,36 @@ def test_goto_applies_only_when_something_changed(lab):
     lab.client("iam").get_role(RoleName="ec2-ecr-role")
     again = lab.goto("05")
     assert again.applied == stages.SETTLED and "no apply needed" in str(again)
-    custom = f"arn:aws:iam::{lab.account}:policy/ecr_custom_read_only"
+    custom = f"arn:aws:iam::{lab.account.id}:policy/ecr_custom_read_only"
     lab.client("iam").detach_role_policy(RoleName="ec2-ecr-role", PolicyArn=custom)  # by hand, outside Terraform
-    assert not lab.settled()
+    assert not lab.terraform.settled()
     back = lab.goto("05")
     assert back.applied == "applied: 1 add" and attached(lab) == {"ecr_custom_read_only"}
-    assert lab.settled()
+    assert lab.terraform.settled()
     lab.plan()  # only reads
-    assert lab.settled()
+    assert lab.terraform.settled()
 
 
 def test_05_predict(lab):
     right = checks.EXERCISES["05-predict"].answer
-    assert checks.evaluate("05-predict", right, lab).passed
-    assert not checks.evaluate("05-predict", dict(right, **{"pull:reports_app": "allowed"}), lab).passed
+    assert checks.evaluate("05-predict", right, lab.account).passed
+    assert not checks.evaluate("05-predict", dict(right, **{"pull:reports_app": "allowed"}), lab.account).passed
 
 
 def test_06_deny_fails_then_the_solution_passes(lab):
     lab.goto("06")
-    assert not checks.evaluate("06-deny", lab=lab).passed
-    checks.solution("06-deny", apply=True, lab=lab)
-    assert checks.evaluate("06-deny", lab=lab).passed
+    assert not checks.evaluate("06-deny", None, lab.account).passed
+    checks.solution("06-deny", lab.account, apply=lab.apply, destroy=lab.terraform.destroy)
+    assert checks.evaluate("06-deny", None, lab.account).passed
 
 
 def test_07_clean_fails_before_destroy_and_passes_after(lab):
     lab.goto("07")  # keeps the learner's 06 files: 07 destroys whatever there is
-    assert (lab.directory / "deny_push.tf").exists()
-    result = checks.evaluate("07-clean", lab=lab)
+    assert (lab.account.directory / "deny_push.tf").exists()
+    result = checks.evaluate("07-clean", None, lab.account)
     assert not result.passed and "IAM role ec2-ecr-role" in str(result)
-    lab.destroy()
-    assert checks.evaluate("07-clean", lab=lab).passed
+    lab.terraform.destroy()
+    assert checks.evaluate("07-clean", None, lab.account).passed
 
 
 @pytest.mark.parametrize("lesson", ["05", "playground"])
@@ -123,8 +116,8 @@ def test_any_lesson_starts_from_a_fresh_sandbox(lab, lesson):
     sandbox.reset()
     lab.goto(lesson)
     stage = stages.STAGES[lesson]
-    assert edits.is_active(lab.directory, stages.MANAGED_ATTACHMENT) == stage.managed_attached
-    assert policy_file.path(lab.directory).exists() == (stage.policy is not None)
+    assert edits.is_active(lab.account.directory, stages.MANAGED_ATTACHMENT) == stage.managed_attached
+    assert policy_file.path(lab.account.directory).exists() == (stage.policy is not None)
     assert attached(lab) == ({"AmazonEC2ContainerRegistryReadOnly"} if stage.managed_attached else set()) | {"ecr_custom_read_only"}
     assert lab.access()["pull:flask_app"] == "allowed"
 
@@ -133,32 +126,32 @@ def test_any_lesson_starts_from_a_fresh_sandbox(lab, lesson):
 def write(lab, name, text):
     from iamlab.course import magic
 
-    result = magic.write_cell(name, text, directory=lab.directory)
+    result = magic.write_cell(name, text, directory=lab.account.directory)
     assert result.written and result.valid, str(result)
     return result
 
 
 def test_the_learner_writes_03_and_04_step_by_step(lab):
-    from iamlab.course import references
+    from iamlab.course.lessons import REFERENCES
 
     lab.goto("03")
-    write(lab, "custom_policy.tf", references.REFERENCES["03-custom-policy"].files["custom_policy.tf"])
+    write(lab, "custom_policy.tf", REFERENCES["03-custom-policy"].files["custom_policy.tf"])
     lab.apply()
-    assert checks.evaluate("03-custom-policy", lab=lab).passed
+    assert checks.evaluate("03-custom-policy", None, lab.account).passed
     assert lab.goto("04").keeps_everything  # the learner's own 03 answer is 04's start
-    write(lab, "custom_policy.tf", references.REFERENCES["04-reference"].files["custom_policy.tf"])
+    write(lab, "custom_policy.tf", REFERENCES["04-reference"].files["custom_policy.tf"])
     lab.apply()
-    assert checks.evaluate("04-reference", lab=lab).passed
-    step2 = checks.evaluate("04-scope", lab=lab)
+    assert checks.evaluate("04-reference", None, lab.account).passed
+    step2 = checks.evaluate("04-scope", None, lab.account)
     assert {m.name for m in step2.mistakes} == {"login-scoped", "managed-attached"}
-    edits.comment_out(lab.directory, stages.MANAGED_ATTACHMENT)  # the hand edit, as JupyterLab's editor would save it
+    edits.comment_out(lab.account.directory, stages.MANAGED_ATTACHMENT)  # the hand edit, as JupyterLab's editor would save it
     lab.apply()
-    assert checks.evaluate("04-detach", lab=lab).passed
-    assert {m.name for m in checks.evaluate("04-scope", lab=lab).mistakes} == {"login-scoped"}
+    assert checks.evaluate("04-detach", None, lab.account).passed
+    assert {m.name for m in checks.evaluate("04-scope", None, lab.account).mistakes} == {"login-scoped"}
     assert lab.access()["login"] != "allowed"
-    write(lab, "custom_policy.tf", references.REFERENCES["04-scope"].files["custom_policy.tf"])
+    write(lab, "custom_policy.tf", REFERENCES["04-scope"].files["custom_policy.tf"])
     lab.apply()
-    assert checks.evaluate("04-scope", lab=lab).passed
+    assert checks.evaluate("04-scope", None, lab.account).passed
 
 
 def test_an_aws_iam_policy_document_with_the_same_effect_passes(lab):
@@ -187,13 +180,13 @@ resource "aws_iam_role_policy_attachment" "ecr_custom_read_only" {
 }
 ''')
     lab.apply()
-    assert checks.evaluate("04-scope", lab=lab).passed
+    assert checks.evaluate("04-scope", None, lab.account).passed
     assert lab.goto("05").keeps_everything  # kept: the course cannot read it offline, and it is the learner's
 
 
 def test_a_stuck_learner_catches_up_in_one_line(lab):
     lab.goto("03")
-    assert not checks.evaluate("04-scope", lab=lab).passed
-    view = checks.solution("04-scope", apply=True, lab=lab)
+    assert not checks.evaluate("04-scope", None, lab.account).passed
+    view = checks.solution("04-scope", lab.account, apply=lab.apply, destroy=lab.terraform.destroy)
     assert view.applied and any(d.startswith("applied") for d in view.done)
-    assert checks.evaluate("04-scope", lab=lab).passed
+    assert checks.evaluate("04-scope", None, lab.account).passed

@@ -30,8 +30,8 @@ class ScriptedDriver:
 @pytest.fixture
 def offline_lab(course_home):
     lab = Lab(None, region="us-east-1", account="123456789012")
-    lab.terraform = ScriptedDriver()
-    lab.terraform.directory = lab.directory
+    lab.terraform.driver = ScriptedDriver()
+    lab.terraform.driver.directory = lab.account.directory
     return lab
 
 
@@ -69,9 +69,9 @@ class VersionDriver(Driver):
 
 def test_terraform_output_belongs_to_the_call_that_asked(course_home):
     lab = Lab(None, region="us-east-1", account="123456789012")
-    lab.terraform = VersionDriver(sink=lambda line: pytest.fail(f"no call should fall back to the default sink: {line}"),
-                                  directory=lab.directory)
-    runner = TerraformRunner(lab.terraform)
+    lab.terraform.driver = VersionDriver(sink=lambda line: pytest.fail(f"no call should fall back to the default sink: {line}"),
+                                         directory=lab.account.directory)
+    runner = TerraformRunner(lab.terraform.driver)
     runner.apply_button.click()  # the widget's apply, in its thread, into its own Output
     runner.wait()
     assert runner.last_error is None
@@ -83,7 +83,7 @@ def test_terraform_output_belongs_to_the_call_that_asked(course_home):
     report = lab.apply()  # then a cell's apply: its output is its own report's
     assert "Terraform v" in report.stdout
     mine = []
-    lab.terraform.apply(sink=mine.append)
+    lab.terraform.driver.apply(sink=mine.append)
     assert any("Terraform v" in line for line in mine)
     assert widget_lines() == 1  # nothing of the later calls landed in the widget
 
@@ -95,23 +95,23 @@ def test_real_aws_mode_lab_knows_its_region_and_account_without_a_sandbox(course
     asked = []
     monkeypatch.setattr(lab_module, "_aws_account", lambda: asked.append(1) or "111122223333")
     lab = Lab(None)
-    assert lab.region == "eu-west-1"
+    assert lab.account.region == "eu-west-1"
     assert "real AWS" in repr(lab) and "region=eu-west-1" in repr(lab) and not asked  # repr asks no one
     assert "Real AWS mode" in lab._repr_markdown_()
-    assert lab.account == "111122223333" and asked == [1]
+    assert lab.account.id == "111122223333" and asked == [1]
     arranged = []
     from iamlab.course import stages
 
-    monkeypatch.setattr(stages, "goto", lambda lab, lesson, apply, announce: arranged.append((lesson, lab.region, lab.account)) or "ready")
+    monkeypatch.setattr(stages, "goto", lambda lesson, directory, apply, **_: arranged.append((lesson, directory, apply)) or "ready")
     assert lab.goto("03", apply=False) == "ready"
-    assert arranged == [("03", "eu-west-1", "111122223333")]
+    assert arranged == [("03", lab.account.directory, False)]
 
 
 def test_a_started_lab_says_where_the_sandbox_and_working_copy_are(course_home):
     lab = Lab(SandboxInfo(pid=1, port=45678, region="us-east-1"))
     text = lab._repr_markdown_()
     assert "**Sandbox ready** at `http://127.0.0.1:45678`" in text and "account `123456789012`" in text
-    assert "working copy" in text and lab.region == "us-east-1"
+    assert "working copy" in text and lab.account.region == "us-east-1"
     assert repr(lab).startswith("Lab(sandbox=http://127.0.0.1:45678, account=123456789012, region=us-east-1")
 
 
@@ -129,8 +129,8 @@ def test_editor_is_filled_from_the_first_render_and_shows_no_false_change_after_
         first = lab.access()
         assert first.matrix.before is None and first["pull:flask_app"] == "allowed"
 
-        policy_file.remove(lab.directory)
-        editor = PolicyEditor(lab)
+        policy_file.remove(lab.account.directory)
+        editor = PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
         assert 'class="iamlab-matrix"' in editor.matrix.table.value  # filled before any Apply
         assert "<svg" in editor.diagram.image.value
         assert editor.matrix.matrix.before is not None  # one session matrix: lab.access() was the "before"
@@ -151,13 +151,20 @@ def test_editor_is_filled_from_the_first_render_and_shows_no_false_change_after_
         editor.model.statements = [StatementModel("Allow", ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                                                   ["repository:flask_app"])]
         assert editor.save() is None
-        lab.comment_out("aws_iam_role_policy_attachment.ecr_read_only")
+        lab.terraform.comment_out("aws_iam_role_policy_attachment.ecr_read_only")
         lab.apply()
         scoped = lab.access()
         assert scoped["login"] == scoped["pull:flask_app"] == "denied" and "pull:flask_app" in scoped.changed
         assert "is not authorized to perform: ecr:GetAuthorizationToken" in scoped.login_error  # the instance's own words
-        [pull] = [c for c in scoped.matrix.checks if c.key == "pull:flask_app"]
+        [pull] = [c for c in scoped.matrix.questions if c.key == "pull:flask_app"]
         assert scoped.matrix.decided_by(pull).startswith("log in refused (ecr:GetAuthorizationToken)")
         assert not scoped.disagreements  # the simulator, asked step by step, agrees with the real calls
         refused = lab.pull("flask_app")
         assert refused.login_error == scoped.login_error and "AWS answered" in refused._repr_markdown_()
+
+
+def test_the_facade_keeps_twelve_verbs_at_most(offline_lab):
+    """The verbs notebooks use most; everything else lives on ``account``, ``terraform``, ``instance``."""
+    public = [name for name in dir(offline_lab) if not name.startswith("_")]
+    assert len(public) <= 12, public
+    assert {"client", "apply", "goto", "show", "pull", "as_instance", "access", "plan"} <= set(public)

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import pytest
 
-from iamlab.course import references, stages
-from iamlab.terraform import edits, workspace
+from iamlab.course import stages
+from iamlab.course.lessons import REFERENCES
+from iamlab.course.lessons.l06_beyond import DENY_PUSH
+from iamlab.terraform import edits
 
-SCOPE = references.REFERENCES["04-scope"].files["custom_policy.tf"]
-SEED = references.REFERENCES["03-custom-policy"].files["custom_policy.tf"]
+SCOPE = REFERENCES["04-scope"].files["custom_policy.tf"]
+SEED = REFERENCES["03-custom-policy"].files["custom_policy.tf"]
 
 
 @pytest.fixture
-def wc(course_home):
-    return workspace.ensure()
+def wc(working_copy):
+    return working_copy
 
 
 def go(lesson, directory):
@@ -82,11 +84,11 @@ def test_the_lessons_own_exercise_files_are_kept(wc):
     assert stages.plan("03", wc).keeps_everything  # 03's exercise is custom_policy.tf itself
     go("04", wc)
     assert (wc / "custom_policy.tf").read_text() == SEED  # 04 needs a custom policy: the half-done one went to backups
-    (wc / "custom_policy.tf").write_text(references.REFERENCES["04-reference"].files["custom_policy.tf"])
+    (wc / "custom_policy.tf").write_text(REFERENCES["04-reference"].files["custom_policy.tf"])
     edits.comment_out(wc, stages.MANAGED_ATTACHMENT)
     assert stages.plan("04", wc).keeps_everything  # halfway through 04: both edits are 04's own
     go("06", wc)
-    (wc / "deny_push.tf").write_text(references.DENY_PUSH)
+    (wc / "deny_push.tf").write_text(DENY_PUSH)
     assert stages.plan("06", wc).keeps_everything
     moved = stages.plan("05", wc)
     assert [(c.file, c.new_text) for c in moved.changes] == [("deny_push.tf", None)]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from iamlab.course import grading, mistakes, stages
-from iamlab.course.checks import DENY_DOCUMENT, reference_document, repository_policy_document
+from iamlab.course import grading, mistakes, policies
+from iamlab.course.graders import DENY_DOCUMENT, reference_document, repository_policy_document
+from iamlab.facts import MANAGED_POLICY_ARN, PUSH
 from iamlab.policy import parse
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -34,7 +35,7 @@ def effect_of(*documents, resource=None):
 
 @pytest.fixture(scope="module")
 def reference():
-    return effect_of(reference_document(stages.least_privilege_policy(), WORLD))
+    return effect_of(reference_document(policies.least_privilege_policy(), WORLD))
 
 
 def test_the_world_is_every_ecr_action_on_every_repository():
@@ -83,23 +84,23 @@ def test_login_scoped_to_a_repository_is_missing_the_login_and_named(reference):
 
 
 def test_the_managed_policy_still_attached_gives_one_counterexample_on_the_other_repository(reference):
-    custom = reference_document(stages.least_privilege_policy(), WORLD)
+    custom = reference_document(policies.least_privilege_policy(), WORLD)
     found = grading.differences(effect_of(custom, MANAGED), reference)
     example = grading.counterexample(found, focus=("flask_app",))
     assert example.too_much and example.repository == "reports_app" and example.action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
     assert example.sentence().startswith("your policy still lets the instance run ecr:")
-    assert mistakes.managed_attached([mistakes.MANAGED_ARN]).name == "managed-attached"
+    assert mistakes.managed_attached([MANAGED_POLICY_ARN]).name == "managed-attached"
     assert mistakes.managed_attached(["arn:aws:iam::123456789012:policy/ecr_custom_read_only"]) is None
 
 
 def test_resource_star_left_on_the_pull_actions(reference):
-    seed = reference_document(stages.seed_policy(), WORLD)
+    seed = reference_document(policies.seed_policy(), WORLD)
     example = grading.counterexample(grading.differences(effect_of(seed), reference), focus=("flask_app",))
     assert example.sentence() in ("your policy still lets the instance run ecr:BatchGetImage on reports_app",
                                   "your policy still lets the instance run ecr:GetDownloadUrlForLayer on reports_app")
     mistake = mistakes.star_on_pull(grading.policies([("ecr_custom_read_only", seed)]), WORLD)
     assert mistake.name == "star-on-pull" and "reports_app" in mistake.message
-    assert mistakes.star_on_pull(grading.policies([("x", reference_document(stages.least_privilege_policy(), WORLD))]), WORLD) is None
+    assert mistakes.star_on_pull(grading.policies([("x", reference_document(policies.least_privilege_policy(), WORLD))]), WORLD) is None
 
 
 def test_a_browsing_extra_is_the_counterexample_when_the_pull_is_right(reference):
@@ -110,19 +111,19 @@ def test_a_browsing_extra_is_the_counterexample_when_the_pull_is_right(reference
 
 
 def test_an_explicit_deny_is_required_where_the_exercise_asks_for_one():
-    wanted = effect_of(reference_document(stages.least_privilege_policy(), WORLD), DENY_DOCUMENT)
-    implicit = effect_of(reference_document(stages.least_privilege_policy(), WORLD))
-    found = grading.differences(implicit, wanted, exact_denies=grading.PUSH)
-    assert found and all(d.action in grading.PUSH for d in found)
+    wanted = effect_of(reference_document(policies.least_privilege_policy(), WORLD), DENY_DOCUMENT)
+    implicit = effect_of(reference_document(policies.least_privilege_policy(), WORLD))
+    found = grading.differences(implicit, wanted, exact_denies=PUSH)
+    assert found and all(d.action in PUSH for d in found)
     assert "not explicitly denied" in grading.counterexample(found).sentence()
     wildcard = doc({"Effect": "Deny", "Action": ["ecr:PutImage", "ecr:*Layer*"], "Resource": "*"})
     # ecr:*Layer* also denies the pull's GetDownloadUrlForLayer: the grader catches it
-    found = grading.differences(effect_of(reference_document(stages.least_privilege_policy(), WORLD), wildcard), wanted, grading.PUSH)
+    found = grading.differences(effect_of(reference_document(policies.least_privilege_policy(), WORLD), wildcard), wanted, PUSH)
     assert any(d.action == "ecr:GetDownloadUrlForLayer" and not d.too_much for d in found)
 
 
 def test_a_repository_policy_counts_as_the_instances_permission():
-    identity = reference_document(stages.least_privilege_policy(), WORLD)
+    identity = reference_document(policies.least_privilege_policy(), WORLD)
     repository = {"reports_app": parse(repository_policy_document(WORLD), "repo", "resource")}
     with_it = effect_of(identity, resource=repository)
     assert with_it.allows("ecr:BatchGetImage", "reports_app") and not effect_of(identity).allows("ecr:BatchGetImage", "reports_app")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 import iamlab
-from iamlab.course import magic, references
+from iamlab.course import magic
+from iamlab.course.lessons import REFERENCES
 from iamlab.editor import io as policy_io
 from iamlab.editor.model import PolicyModel
-from iamlab.course.stages import least_privilege_policy, seed_policy
+from iamlab.course.policies import least_privilege_policy, seed_policy
 from iamlab.terraform import config as tfconfig
-from iamlab.terraform import policy_file, workspace
+from iamlab.terraform import policy_file
 
 SCAFFOLD = '''resource "aws_iam_policy" "ecr_custom_read_only" {
   name = "ecr_custom_read_only"
@@ -25,11 +26,6 @@ SCAFFOLD = '''resource "aws_iam_policy" "ecr_custom_read_only" {
   })
 }
 '''
-
-
-@pytest.fixture
-def working_copy(course_home):
-    return workspace.ensure()
 
 
 def files(directory):
@@ -62,18 +58,18 @@ def test_a_syntax_error_names_the_line_and_writes_nothing(working_copy):
 
 
 def test_writing_shows_the_diff_and_keeps_the_previous_version(working_copy):
-    first = magic.write_cell("custom_policy.tf", references.REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
+    first = magic.write_cell("custom_policy.tf", REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
     assert first.written and first.diff.startswith("--- custom_policy.tf (before)") and not first.notes
-    second = magic.write_cell("custom_policy.tf", references.REFERENCES["04-scope"].files["custom_policy.tf"], validate=False)
+    second = magic.write_cell("custom_policy.tf", REFERENCES["04-scope"].files["custom_policy.tf"], validate=False)
     assert second.written and '+        Resource = data.aws_ecr_repository.pull.arn' in second.diff
     assert "Your previous custom_policy.tf is kept in" in second.notes[0]
-    assert magic.write_cell("custom_policy.tf", references.REFERENCES["04-scope"].files["custom_policy.tf"],
+    assert magic.write_cell("custom_policy.tf", REFERENCES["04-scope"].files["custom_policy.tf"],
                             validate=False).message == "custom_policy.tf is unchanged."
 
 
 def test_a_block_declared_in_another_file_is_refused(working_copy):
-    magic.write_cell("custom_policy.tf", references.REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
-    result = magic.write_cell("my_policy.tf", references.REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
+    magic.write_cell("custom_policy.tf", REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
+    result = magic.write_cell("my_policy.tf", REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
     assert not result.written and "aws_iam_policy.ecr_custom_read_only is already declared in custom_policy.tf" in result.message
     assert not (working_copy / "my_policy.tf").exists()
 
@@ -82,7 +78,7 @@ def test_solutions_mode_writes_the_exercises_reference_instead_of_the_scaffold(w
     monkeypatch.setenv("IAMLAB_SOLUTIONS", "1")
     result = magic.tf("custom_policy.tf --exercise 04-scope --no-validate", SCAFFOLD)
     assert result.written and "Solutions mode: the reference for 04-scope" in result.notes[0]
-    assert (working_copy / "custom_policy.tf").read_text() == references.REFERENCES["04-scope"].files["custom_policy.tf"]
+    assert (working_copy / "custom_policy.tf").read_text() == REFERENCES["04-scope"].files["custom_policy.tf"]
 
 
 def test_solutions_mode_finds_the_exercise_named_in_the_scaffold(working_copy, monkeypatch):
@@ -95,7 +91,7 @@ def test_the_editor_and_the_cell_end_in_the_same_file(working_copy):
     # the editor first, then a cell: the cell replaces the editor's file, nothing declared twice
     policy_io.write(working_copy, seed_policy())
     assert policy_file.written_by_editor((working_copy / "custom_policy.tf").read_text())
-    cell = magic.write_cell("custom_policy.tf", references.REFERENCES["04-scope"].files["custom_policy.tf"], validate=False)
+    cell = magic.write_cell("custom_policy.tf", REFERENCES["04-scope"].files["custom_policy.tf"], validate=False)
     assert cell.written and "replaces the policy editor's custom_policy.tf" in cell.notes[0]
     addresses = [b.address for b in tfconfig.blocks(working_copy)]
     assert addresses.count("aws_iam_policy.ecr_custom_read_only") == 1
@@ -103,13 +99,13 @@ def test_the_editor_and_the_cell_end_in_the_same_file(working_copy):
     model = policy_io.load(working_copy, PolicyModel())
     assert model.document() == least_privilege_policy().document()
     saved = policy_io.write(working_copy, seed_policy())
-    assert saved.backups and saved.backups[0].read_text() == references.REFERENCES["04-scope"].files["custom_policy.tf"]
+    assert saved.backups and saved.backups[0].read_text() == REFERENCES["04-scope"].files["custom_policy.tf"]
     assert [b.address for b in tfconfig.blocks(working_copy)].count("aws_iam_policy.ecr_custom_read_only") == 1
 
 
 def test_the_old_editor_file_is_retired(working_copy):
     (working_copy / policy_file.LEGACY_FILE_NAME).write_text('{"resource": {"aws_iam_policy": {"ecr_custom_read_only": {}}}}')
-    result = magic.write_cell("custom_policy.tf", references.REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
+    result = magic.write_cell("custom_policy.tf", REFERENCES["03-custom-policy"].files["custom_policy.tf"], validate=False)
     assert result.written and any("iamlab_policy.tf.json" in n for n in result.notes)
     assert not (working_copy / policy_file.LEGACY_FILE_NAME).exists()
 
@@ -136,10 +132,10 @@ def test_validate_errors_are_explained(working_copy):
     assert result.written and result.valid is False and not result
     assert "refers to a resource or variable that is not declared" in str(result)
     assert "aws_iam_role.no_such_role" in result.problem
-    fixed = magic.write_cell("custom_policy.tf", references.REFERENCES["03-custom-policy"].files["custom_policy.tf"])
+    fixed = magic.write_cell("custom_policy.tf", REFERENCES["03-custom-policy"].files["custom_policy.tf"])
     assert fixed.written and fixed.valid is False  # extra.tf is still broken: the whole configuration is validated
     (working_copy / "extra.tf").unlink()
-    assert magic.write_cell("custom_policy.tf", references.REFERENCES["04-scope"].files["custom_policy.tf"]).valid is True
+    assert magic.write_cell("custom_policy.tf", REFERENCES["04-scope"].files["custom_policy.tf"]).valid is True
 
 
 def test_course_test_cells_run_only_in_solutions_mode(course_home, monkeypatch):

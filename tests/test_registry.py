@@ -20,8 +20,7 @@ from iamlab.pull import registry_login
 from iamlab.sandbox import instance
 from iamlab.sandbox.images import build_image, digest_of
 
-from .conftest import own_course_home
-from .test_sandbox_access import FLASK, SPLIT, World, error_of
+from .conftest import FLASK, error_of
 
 pytestmark = [pytest.mark.integration,  # runs skopeo against the registry
               pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is part of the course's toolset")]
@@ -32,19 +31,6 @@ PUSHER = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
     {"Effect": "Allow", "Action": PUSH + ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:ListImages"], "Resource": FLASK},
 ]}
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    with own_course_home(tmp_path_factory, "registry-home"):
-        yield World()
-
-
-@pytest.fixture(scope="module")
-def puller(world):
-    instance_id = world.instance_with_role("reg-puller")
-    world.grant("reg-puller", SPLIT)
-    return instance_id
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +196,7 @@ def test_errors_are_registry_json_with_ecrs_words(world, puller):
     status, body, headers = get(puller, "/v2/reports_app/manifests/latest")
     assert status == 403 and headers["Content-Type"].startswith("application/json")
     assert json.loads(body) == {"errors": [{"code": "DENIED", "message": (
-        f"User: arn:aws:sts::{sandbox.ACCOUNT_ID}:assumed-role/reg-puller/{puller} is not authorized to perform: "
+        f"User: arn:aws:sts::{sandbox.ACCOUNT_ID}:assumed-role/puller/{puller} is not authorized to perform: "
         f"ecr:BatchGetImage on resource: {REPORTS} because no identity-based policy allows the ecr:BatchGetImage action")}]}
     status, body, _ = get(puller, "/v2/flask_app/manifests/latest", "DELETE")
     assert status == 405 and json.loads(body)["errors"][0]["code"] == "UNSUPPORTED"

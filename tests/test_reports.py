@@ -10,12 +10,14 @@ from botocore.exceptions import ClientError
 from iamlab.access import AccessReport
 from iamlab.diagram import AccessPicture, Diagram, PolicyNode
 from iamlab.editor.model import PolicyModel, StatementModel, normalise
-from iamlab.matrix import AccessMatrix, Cell, Check, InstanceProbe, SimulatorProbe
+from iamlab.matrix import AccessMatrix, Cell, InstanceProbe, Question, SimulatorProbe
 from iamlab.pull import PullReport, Step
 from iamlab.reports import (ApplyReport, InstanceRun, JsonDocument, PlanReport, Table, policy_changes,
                             state_policies)
 from iamlab.terraform.driver import Result
 from iamlab.terraform.plan import Change
+
+from .conftest import FixedProbe
 
 STAR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": ["*"]}]}
 SCOPED = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ecr:BatchGetImage"],
@@ -119,8 +121,7 @@ def test_the_diagram_renders_svg_and_text():
 
 
 # -- the access matrix: the step that decided, before/after, predictions, disagreements -------
-CHECKS = [Check("login", "log in to the registry", "ecr:GetAuthorizationToken", "*"),
-          Check("pull:flask_app", "pull flask_app:latest", "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:123456789012:repository/flask_app", "flask_app")]
+CHECKS = [Question("login"), Question("pull", "flask_app", "arn:aws:ecr:us-east-1:123456789012:repository/flask_app")]
 REFUSED = ("User: arn:aws:sts::123456789012:assumed-role/ec2-ecr-role/i-1 is not authorized to perform: "
            "ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action")
 
@@ -168,22 +169,14 @@ def test_the_simulator_asks_a_pull_step_by_step_and_the_first_refusal_decides():
     assert cell.statement == "no statement allows it (implicit deny)"
 
 
-class FixedProbe:
-    def __init__(self, cells):
-        self.cells = cells
-
-    def run(self, check):
-        return self.cells[check.key]
-
-
 def test_the_matrix_names_the_deciding_step_keeps_before_and_marks_changes():
     iam = FakeIam({"ecr:GetAuthorizationToken": "implicitDeny", "ecr:BatchGetImage": "allowed", "ecr:GetDownloadUrlForLayer": "allowed"})
     simulator = SimulatorProbe(iam, "arn:aws:iam::123456789012:role/ec2-ecr-role")
     matrix = AccessMatrix(CHECKS)
     matrix.refresh(FixedProbe({"login": Cell(True, action="ecr:GetAuthorizationToken"), "pull:flask_app": Cell(True, action="ecr:BatchGetImage")}))
     matrix.refresh(instance_probe_refusing_login(), simulator)
-    assert matrix.changed() == ["login", "pull:flask_app"]
-    [pull] = [c for c in matrix.checks if c.key == "pull:flask_app"]
+    assert matrix.changed() == [Question("login"), Question("pull", "flask_app")]
+    [pull] = [c for c in matrix.questions if c.key == "pull:flask_app"]
     assert matrix.decided_by(pull) == "log in refused (ecr:GetAuthorizationToken): no statement allows it (implicit deny)"
     report = AccessReport(matrix.snapshot())
     page = report._repr_html_()
@@ -213,7 +206,7 @@ def test_a_disagreement_between_simulator_and_real_call_is_flagged_loudly():
     matrix = AccessMatrix(CHECKS)
     matrix.refresh(FixedProbe({"login": Cell(True, action="ecr:GetAuthorizationToken"),
                                "pull:flask_app": Cell(True, action="ecr:BatchGetImage")}), Says(False))
-    assert matrix.disagreements() == ["login", "pull:flask_app"]
+    assert [q.key for q in matrix.disagreements()] == ["login", "pull:flask_app"]
     page = matrix.to_html()
     assert 'role="alert"' in page and "The policy simulator and the real calls disagree" in page
     assert page.count("iamlab-disagree-note") == 2 and "The policy simulator says denied; the real call was allowed." in page
@@ -257,3 +250,30 @@ def test_progress_keeps_every_line_and_counts_finished_resources():
                      "aws_instance.ec2_instance: Creation complete after 12s [id=i-1]\n", "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"]:
             progress(line)
     assert progress.done == 1 and len(progress.lines) == 4 and "\x1b" not in progress.text()
+
+
+def test_the_lessons_questions_come_from_one_table_in_its_order():
+    from iamlab.matrix import lesson_questions
+
+    questions = lesson_questions(["flask_app", "reports_app"], "us-east-1", "123456789012")
+    assert [q.key for q in questions] == ["describe", "list:flask_app", "list:reports_app", "login",
+                                          "pull:flask_app", "pull:reports_app", "push:flask_app"]
+    assert questions[0].resource == "arn:aws:ecr:us-east-1:123456789012:repository/*" and questions[3].resource == "*"
+    assert questions[4].label == "pull flask_app:latest" and questions[4].action == "ecr:BatchGetImage"
+    assert Question("pull", "flask_app") == questions[4]  # a question is its kind and repository, not its ARN
+
+
+def test_a_new_kind_of_question_is_one_line_in_the_table(monkeypatch):
+    from iamlab import matrix
+
+    monkeypatch.setitem(matrix.ASKED, "tags", matrix.Asked("read the tags of {repository}", "ecr:ListTagsForResource",
+                                                           matrix.EACH, lambda probe, q: f"tags of {q.repository} read"))
+    questions = matrix.lesson_questions(["flask_app"], "us-east-1", "123456789012")
+    [tags] = [q for q in questions if q.kind == "tags"]
+    assert tags.key == "tags:flask_app" and tags.label == "read the tags of flask_app"
+    probe = instance_probe_refusing_login()
+    cell = probe.run(tags)
+    assert cell.allowed and cell.detail == "tags of flask_app read" and cell.action == "ecr:ListTagsForResource"
+    refused = matrix.Asked("x", "ecr:ListTagsForResource", matrix.EACH, lambda probe, q: (_ for _ in ()).throw(client_error("no")))
+    monkeypatch.setitem(matrix.ASKED, "tags", refused)
+    assert not probe.run(tags).allowed and probe.run(tags).detail == "no"

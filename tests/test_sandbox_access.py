@@ -11,67 +11,15 @@ import urllib.error
 import urllib.request
 
 import pytest
-from botocore.exceptions import ClientError
 
 from iamlab import sandbox
 from iamlab.pull import pull_steps, skopeo_pull
 from iamlab.sandbox import instance
 
-from .conftest import own_course_home
+from .conftest import FLASK, PULL, error_of
 
 ACCOUNT = sandbox.ACCOUNT_ID
-FLASK = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/flask_app"
 REPORTS = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/reports_app"
-TRUST_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-PULL = ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
-SPLIT = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "Login", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-    {"Sid": "PullFlask", "Effect": "Allow", "Action": PULL, "Resource": FLASK},
-]}
-
-
-class World:
-    """A role, profile and running instance made with boto3 (no Terraform: fast)."""
-
-    def __init__(self):
-        self.info = sandbox.start()
-        admin = sandbox.session(self.info)
-        self.iam, self.ec2, self.ecr = admin.client("iam"), admin.client("ec2"), admin.client("ecr")
-
-    def instance_with_role(self, role: str, trust=TRUST_EC2, profile: bool = True) -> str:
-        self.iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
-        kwargs = {}
-        if profile:
-            self.iam.create_instance_profile(InstanceProfileName=f"{role}-profile")
-            self.iam.add_role_to_instance_profile(InstanceProfileName=f"{role}-profile", RoleName=role)
-            kwargs["IamInstanceProfile"] = {"Name": f"{role}-profile"}
-        image = self.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        return self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro", **kwargs)["Instances"][0]["InstanceId"]
-
-    def grant(self, role: str, document: dict, name: str | None = None) -> str:
-        arn = self.iam.create_policy(PolicyName=name or f"{role}-policy", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
-        self.iam.attach_role_policy(RoleName=role, PolicyArn=arn)
-        return arn
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    with own_course_home(tmp_path_factory, "access-home"):
-        yield World()
-
-
-@pytest.fixture(scope="module")
-def puller(world):
-    """An instance whose role may log in and pull flask_app only (the lesson's final policy)."""
-    instance_id = world.instance_with_role("puller")
-    world.grant("puller", SPLIT)
-    return instance_id
-
-
-def error_of(call) -> dict:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]
 
 
 # -- the instance's identity -------------------------------------------------------

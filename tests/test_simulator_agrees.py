@@ -24,8 +24,7 @@ from iamlab import sandbox
 from iamlab.policy import catalogue
 from iamlab.sandbox import instance
 
-from .conftest import own_course_home
-from .test_sandbox_access import World, error_of
+from .conftest import error_of
 
 ACCOUNT = sandbox.ACCOUNT_ID
 REGION = "us-east-1"
@@ -94,12 +93,6 @@ statements = st.builds(
     st.one_of(st.none(), st.none(), st.sampled_from(CONDITIONS)),
 )
 policies = st.lists(statements, min_size=1, max_size=4).map(lambda s: {"Version": "2012-10-17", "Statement": s})
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    with own_course_home(tmp_path_factory, "agree-home"):
-        yield World()
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,13 @@ import threading
 
 import pytest
 
-from iamlab import sandbox
 from iamlab.editor.model import ALL
-from iamlab.lab import Lab
-from iamlab.matrix import AccessMatrix, Cell, Check
+from iamlab.matrix import AccessMatrix, Question
 from iamlab.terraform import TerraformFailed, policy_file
 from iamlab.terraform.plan import Change
 from iamlab.widgets import ActionPicker, PolicyEditor, ResourcePicker, TerraformRunner
 
-from .conftest import own_course_home
+from .conftest import FixedProbe
 
 
 def test_action_picker_groups_hover_text_and_typed_wildcards():
@@ -50,17 +48,11 @@ def test_resource_picker_modes():
     assert picker.mode.value == "repositories" and picker.repositories.value == ("reports_app",)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    with own_course_home(tmp_path_factory, "widgets-home"):
-        yield Lab(sandbox.start())
-
-
 @pytest.fixture
 def editor(lab):
-    policy_file.remove(lab.directory)
-    (lab.directory / policy_file.STATE_NAME).unlink(missing_ok=True)
-    return PolicyEditor(lab)
+    policy_file.remove(lab.account.directory)
+    (lab.account.directory / policy_file.STATE_NAME).unlink(missing_ok=True)
+    return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
 
 
 def test_editor_starts_from_the_lessons_seed_policy(editor):
@@ -89,10 +81,10 @@ def test_scoping_to_a_repository_offers_the_login_split(editor):
 
 
 def test_save_writes_only_the_editors_file(editor, lab):
-    others = lambda: {p.name: p.read_text() for p in lab.directory.glob("*.tf") if p.name != policy_file.FILE_NAME}  # noqa: E731
+    others = lambda: {p.name: p.read_text() for p in lab.account.directory.glob("*.tf") if p.name != policy_file.FILE_NAME}  # noqa: E731
     before = others()
     assert editor.save() is None
-    written = policy_file.path(lab.directory).read_text()
+    written = policy_file.path(lab.account.directory).read_text()
     assert 'resource "aws_iam_policy" "ecr_custom_read_only"' in written and policy_file.written_by_editor(written)
     assert others() == before
     assert "Your other .tf files were not touched" in editor.save_message.value
@@ -102,17 +94,17 @@ def test_errors_block_writing_and_lose_nothing(editor, lab):
     editor.statement_editors[0].actions.free_text.value = "ecr:BatchGetImge"
     assert "Did you mean ecr:BatchGetImage" in editor.findings.value
     assert editor.save() is not None
-    assert not policy_file.path(lab.directory).exists()
+    assert not policy_file.path(lab.account.directory).exists()
     assert "ecr:BatchGetImge" in editor.model.statements[0].actions  # the learner's input is still there
 
 
 def test_a_hand_written_declaration_is_not_duplicated(editor, lab):
-    mine = lab.directory / "my_policy.tf"
+    mine = lab.account.directory / "my_policy.tf"
     mine.write_text('resource "aws_iam_policy" "ecr_custom_read_only" {\n  name = "x"\n  policy = "{}"\n}\n')
     try:
         assert editor.save() is not None
         assert "my_policy.tf already declares aws_iam_policy.ecr_custom_read_only" in editor.save_message.value
-        assert not policy_file.path(lab.directory).exists()
+        assert not policy_file.path(lab.account.directory).exists()
     finally:
         mine.unlink()
 
@@ -205,21 +197,11 @@ def test_a_failing_check_before_the_run_starts_nothing():
     assert driver.calls == [] and "Nothing was run" in runner.status.value
 
 
-class FixedProbe:
-    def __init__(self, answers):
-        self.answers = answers
-
-    def run(self, check):
-        return Cell(self.answers[check.key], "detail", "a statement")
-
-
 def test_matrix_shows_before_and_after_with_text_for_screen_readers():
-    checks = [Check("pull:flask_app", "pull flask_app:latest", "ecr:BatchGetImage", "arn"),
-              Check("pull:reports_app", "pull reports_app:latest", "ecr:BatchGetImage", "arn")]
-    matrix = AccessMatrix(checks)
+    matrix = AccessMatrix([Question("pull", "flask_app", "arn"), Question("pull", "reports_app", "arn")])
     matrix.refresh(FixedProbe({"pull:flask_app": True, "pull:reports_app": True}))
     matrix.refresh(FixedProbe({"pull:flask_app": True, "pull:reports_app": False}))
-    assert matrix.changed() == ["pull:reports_app"]
+    assert matrix.changed() == [Question("pull", "reports_app")]
     html = matrix.to_html()
     assert 'data-check="pull:reports_app" data-column="before" data-decision="allowed"' in html
     assert 'data-check="pull:reports_app" data-column="after" data-decision="denied"' in html

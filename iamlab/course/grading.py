@@ -18,13 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .. import facts
+from ..facts import LOGIN, PULL_CHECKS, ROLE
 from ..policy import ALLOWED, EXPLICIT_DENY, Context, Principal, Request, catalogue, evaluate, parse
 from ..policy.document import Policy, PolicyError
 
-ROLE = "ec2-ecr-role"
-LOGIN = "ecr:GetAuthorizationToken"
-PULL_CHECKS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")  # a pull's checks after the login
-PUSH = ("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
 EVERYWHERE = "*"  # the "repository" of an action that acts on no repository
 _LEVEL_ORDER = {"Write": 0, "Permissions management": 1, "Tagging": 2, "Read": 3, "List": 4}
 
@@ -42,7 +40,7 @@ class World:
     def arn(self, repository: str) -> str:
         if repository == EVERYWHERE:
             return "*"
-        return f"arn:aws:ecr:{self.region}:{self.account}:repository/{repository}"
+        return facts.repository_arn(self.region, self.account, repository)
 
     def principal(self) -> Principal:
         return Principal.role_session(self.account, self.role, "i-instance")
@@ -183,7 +181,7 @@ def world_from_account(iam, ecr, account: str, region: str) -> World:
     repositories = sorted(r["repositoryName"] for r in ecr.describe_repositories()["repositories"])
     tags = {}
     for name in repositories:
-        arn = f"arn:aws:ecr:{region}:{account}:repository/{name}"
+        arn = facts.repository_arn(region, account, name)
         try:
             tags[name] = {t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=arn).get("tags", [])}
         except Exception:  # noqa: BLE001 - tags only refine conditions; no tags is a safe default

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
+from ..facts import CUSTOM_POLICY
 from ..terraform import config as tfconfig
 from ..terraform import edits, policy_file, workspace
 
@@ -138,13 +139,11 @@ def _clashes(directory: Path, file_name: str, declared: set[str]) -> list[str]:
 
 def _validate(directory: Path) -> tuple[bool, str, str]:
     """``terraform validate`` with the course's driver: (valid, explanation, Terraform's errors)."""
-    from python_terraform import IsFlagged
-
     from ..terraform import Driver, TerraformFailed
 
     driver = Driver(sink=lambda line: None, directory=directory)
     try:
-        driver._run("validate", lambda tf: tf.cmd("validate", no_color=IsFlagged))
+        driver.validate()
     except TerraformFailed as failure:
         return False, failure.explanation, failure.error
     return True, "", ""
@@ -153,7 +152,8 @@ def _validate(directory: Path) -> tuple[bool, str, str]:
 def write_cell(file_name: str, text: str, exercise: str | None = None, validate: bool = True,
                directory: Path | None = None) -> TfCellResult:
     """Everything ``%%tf`` does, callable from tests and code."""
-    from . import references, solutions_mode
+    from . import solutions_mode
+    from .lessons import REFERENCES, exercise_writing
 
     reason = refuse_reason(file_name)
     if reason:
@@ -162,15 +162,15 @@ def write_cell(file_name: str, text: str, exercise: str | None = None, validate:
     notes = []
     holes = [n for n, line in enumerate(text.splitlines(), 1) if TODO.search(line)]
     if holes:
-        named = exercise or next((name for name in references.REFERENCES if re.search(rf"\b{re.escape(name)}\b", text)), None)
-        reference = references.for_file(file_name, named) if solutions_mode.enabled() else None
+        named = exercise or next((name for name in REFERENCES if re.search(rf"\b{re.escape(name)}\b", text)), None)
+        reference = exercise_writing(file_name, named) if solutions_mode.enabled() else None
         if reference is None:
             where = ", ".join(str(n) for n in holes)
             return TfCellResult(file_name, False,
                                 f"Not written yet: {file_name} still has TODO on line{'s' if len(holes) > 1 else ''} {where}. "
                                 "Replace each TODO with your answer and run the cell again.", todo_lines=holes)
-        text = reference.files[file_name]
-        notes.append(f"Solutions mode: the reference for {reference.exercise} was written instead of the scaffold.")
+        text = reference.reference.files[file_name]
+        notes.append(f"Solutions mode: the reference for {reference.name} was written instead of the scaffold.")
     problem = _syntax_problem(text)
     if problem:
         return TfCellResult(file_name, False, f"Not written: {file_name} is not valid HCL yet (nothing was changed).",
@@ -187,7 +187,7 @@ def write_cell(file_name: str, text: str, exercise: str | None = None, validate:
     elif old and old != body:
         notes.append(f"This replaces the policy editor's {file_name}: both ways write the same file.")
     legacy = directory / policy_file.LEGACY_FILE_NAME
-    if legacy.exists() and "aws_iam_policy.ecr_custom_read_only" in _declared(body, file_name):
+    if legacy.exists() and CUSTOM_POLICY in _declared(body, file_name):
         notes.append(f"The policy editor's old {legacy.name} declared the same policy: it moved to {edits.backup(legacy)}.")
         legacy.unlink()
     target.write_text(body)

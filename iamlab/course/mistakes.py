@@ -20,10 +20,10 @@ from typing import Iterable
 from ..policy import ALLOWED, Request, evaluate
 from ..policy.document import Policy
 from ..policy.matching import action_matches
-from .grading import LOGIN, PULL_CHECKS, World
+from ..facts import LOGIN, MANAGED_POLICY_ARN, PULL_CHECKS, PULL_REPOSITORY, REPOSITORY_ARN_PATTERN, repository_of
+from .grading import World
 
-MANAGED_ARN = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
-PASTED = re.compile(r"arn:aws:(?:ecr:[a-z0-9-]+:\d{12}:repository/[A-Za-z0-9._/-]+|iam::\d{12}:(?:policy|role)/[A-Za-z0-9+=,.@_/-]+)")
+PASTED = re.compile(rf"{REPOSITORY_ARN_PATTERN}|arn:aws:iam::\d{{12}}:(?:policy|role)/[A-Za-z0-9+=,.@_/-]+")
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,14 @@ def login_scoped(policies: Iterable[Policy]) -> Mistake | None:
 
 
 def managed_attached(attached: Iterable[str]) -> Mistake | None:
-    if MANAGED_ARN in set(attached):
+    if MANAGED_POLICY_ARN in set(attached):
         return Mistake("managed-attached",
                        "AmazonEC2ContainerRegistryReadOnly is still attached to the role. Policies add up: while it is "
                        "attached, it allows everything your policy leaves out. Comment out its attachment in main.tf, then apply.")
     return None
 
 
-def star_on_pull(policies: Iterable[Policy], world: World, intended: str = "flask_app") -> Mistake | None:
+def star_on_pull(policies: Iterable[Policy], world: World, intended: str = PULL_REPOSITORY) -> Mistake | None:
     """A pull action allowed on another repository through a ``Resource: "*"`` statement of the learner's."""
     policies = [p for p in policies if p.source_type != "aws-managed"]
     for repository in world.repositories:
@@ -90,7 +90,7 @@ def pasted_arn(directory: Path) -> Mistake | None:
     if not found:
         return None
     file, line, arn = found[0]
-    what = "data.aws_ecr_repository.pull.arn" if ":repository/" in arn else "the resource's .arn (e.g. aws_iam_policy.ecr_custom_read_only.arn)"
+    what = "data.aws_ecr_repository.pull.arn" if repository_of(arn) else "the resource's .arn (e.g. aws_iam_policy.ecr_custom_read_only.arn)"
     return Mistake("pasted-arn",
                    f"{file}, line {line}: the ARN {arn} is typed in. Refer to it instead ({what}): no account id or "
                    "region typed by hand, and a wrong name fails at plan time instead of silently matching nothing.")

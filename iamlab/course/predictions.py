@@ -92,9 +92,6 @@ class Prediction:
     made_at: float = field(default_factory=time.time)
     compared: bool = False
 
-    def expects(self, question: str) -> str | None:
-        return self.answers.get(question)
-
     def compare(self, actual: Mapping[str, str]) -> PredictionResult:
         """The prediction next to ``actual`` (e.g. ``lab.access()``'s answers); marks it compared."""
         rows = [(key, predicted, _normalise(actual[key])) for key, predicted in self.answers.items() if key in actual]

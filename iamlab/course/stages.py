@@ -13,14 +13,14 @@ learner's ``custom_policy.tf`` (written in 03, scoped in 04). ``goto(lesson)``:
    *before* changing anything;
 3. carries the plan out, then applies (with the apply's own progress line).
 
-The stages that need a custom policy start from the references' learner files
-(``references``), the same files ``solution(name, apply=True)`` writes.
+Each lesson's start is declared in its record (``lessons/lNN_*.py``, a ``Stage``). The
+stages that need a custom policy start from an exercise's reference files, the same
+files ``solution(name, apply=True)`` writes.
 """
 
 from __future__ import annotations
 
 import html
-import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -28,62 +28,14 @@ from pathlib import Path
 from typing import Callable
 
 from .. import paths
+from ..editor.model import PolicyModel
+from ..facts import CUSTOM_ATTACHMENT, CUSTOM_POLICY, MANAGED_ATTACHMENT
 from ..sandbox import settings
-from ..editor.model import ALL, REPO_PREFIX, PolicyModel, StatementModel
 from ..terraform import edits, policy_file, workspace
+from .lessons import STAGES
+from .record import Stage
 
-MANAGED_ATTACHMENT = "aws_iam_role_policy_attachment.ecr_read_only"
-CUSTOM_POLICY = "aws_iam_policy.ecr_custom_read_only"
-CUSTOM_ATTACHMENT = "aws_iam_role_policy_attachment.ecr_custom_read_only"
-# The custom policy's pull actions. A pull itself is three permission checks (the login,
-# BatchGetImage for the manifest, GetDownloadUrlForLayer for each layer); registry clients
-# call BatchCheckLayerAvailability when they push, and the lesson's policy keeps it anyway.
-PULL = ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
-
-
-def seed_policy() -> PolicyModel:
-    """Lesson 03's policy: the four pull actions, on every resource."""
-    return PolicyModel(statements=[StatementModel("Allow", ["ecr:GetAuthorizationToken"] + PULL, [ALL])])
-
-
-def referenced_policy(repository: str = "flask_app") -> PolicyModel:
-    """Lesson 04, step 1: the same four actions, now on one repository, named by reference.
-    (The login is still in the statement: step 2 shows why that fails.)"""
-    return PolicyModel(statements=[
-        StatementModel("Allow", ["ecr:GetAuthorizationToken"] + PULL, [f"{REPO_PREFIX}{repository}"])])
-
-
-def least_privilege_policy(repository: str = "flask_app") -> PolicyModel:
-    """Lesson 04's answer: login on "*", pull on one repository."""
-    return PolicyModel(statements=[
-        StatementModel("Allow", ["ecr:GetAuthorizationToken"], [ALL], "Login"),
-        StatementModel("Allow", list(PULL), [f"{REPO_PREFIX}{repository}"], "PullOneRepository"),
-    ])
-
-
-@dataclass(frozen=True)
-class Stage:
-    managed_attached: bool
-    policy: str | None  # the reference whose custom_policy.tf the lesson starts from (None: no custom policy yet)
-    apply: bool = True
-    own_files: tuple[str, ...] = ()  # the lesson's exercise files: the learner's, kept whatever they hold
-    policy_is_exercise: bool = False  # the lesson itself edits custom_policy.tf: any content is kept
-    keep_extra: bool = False  # keep every other file of the learner's (07 destroys whatever there is)
-    hand_edit_is_exercise: bool = False  # the lesson asks for the hand edit: main.tf with or without it is kept
-
-
-STAGES: dict[str, Stage] = {
-    "00": Stage(True, None, apply=False),
-    "01": Stage(True, None, apply=False),
-    "02": Stage(True, None),
-    "03": Stage(True, None, own_files=(policy_file.FILE_NAME,)),
-    "04": Stage(True, "03-custom-policy", policy_is_exercise=True, hand_edit_is_exercise=True),
-    "05": Stage(False, "04-scope"),
-    "06": Stage(False, "04-scope", own_files=("deny_push.tf", "repository_policy.tf")),
-    "07": Stage(False, "04-scope", keep_extra=True),
-    "playground": Stage(False, "03-custom-policy"),  # starts from the seed policy, as its notebook says (yours is backed up)
-}
-STAGE_POLICIES = {"03-custom-policy": seed_policy, "04-reference": referenced_policy, "04-scope": least_privilege_policy}
+__all__ = ["STAGES", "MANAGED_ATTACHMENT", "GotoPlan", "plan", "carry_out", "goto"]
 
 
 # -- the plan ------------------------------------------------------------------------
@@ -178,19 +130,13 @@ def _course_file_change(name: str, current: str | None, stage: Stage) -> Change 
         return None
     # the smallest edit first: the lesson's hand edit, made or undone
     for candidate, why in ((edits.commented_out(current, MANAGED_ATTACHMENT), f"{MANAGED_ATTACHMENT} commented out"),
-                           (_uncommented(current), f"{MANAGED_ATTACHMENT} active again")):
+                           (edits.uncommented(current, MANAGED_ATTACHMENT), f"{MANAGED_ATTACHMENT} active again")):
         if _parsed(candidate) == shape:
             return Change(name, why, candidate)
     return Change(name, "replaced by the course's version: yours differs in more than the lesson's hand edit", expected)
 
 
-def _uncommented(text: str) -> str:
-    pattern = edits._commented_pattern(MANAGED_ATTACHMENT)
-    return pattern.sub(lambda m: "".join(re.sub(r"^# ?", "", line) + "\n" for line in m.group(0).rstrip("\n").splitlines()),
-                       text, count=1)
-
-
-def _policy_effect_matches(text: str, reference: str) -> bool | None:
+def _policy_effect_matches(text: str, stage: Stage) -> bool | None:
     """Does custom_policy.tf allow what the reference allows (offline)? None: cannot tell."""
     from ..editor.io import from_hcl
     from . import grading
@@ -202,7 +148,7 @@ def _policy_effect_matches(text: str, reference: str) -> bool | None:
     # Offline, a nominal account: the sandbox's. Both policies are rendered in it alike.
     world = grading.World(settings.ACCOUNT_ID, settings.region(), tuple(sorted(sources)))
     model.region, model.account = world.region, world.account
-    wanted = STAGE_POLICIES[reference]()
+    wanted = stage.policy.reference.policy()
     wanted.region, wanted.account = world.region, world.account
     mine = grading.effect(world, grading.policies([("yours", model.document())]))
     theirs = grading.effect(world, grading.policies([("reference", wanted.document())]))
@@ -217,24 +163,23 @@ def _declares(text: str, address: str) -> bool:
 
 
 def _policy_change(current: str | None, stage: Stage) -> tuple[Change | None, str]:
-    from . import references
-
     name = policy_file.FILE_NAME
     if stage.policy is None:
         if current is None or name in stage.own_files:
             return None, (f"your {name} (lesson 03's exercise)" if current is not None else "")
         return Change(name, "the lesson starts before any custom policy", None), ""
-    reference = references.REFERENCES[stage.policy].files[name]
+    start = stage.policy.name
+    reference = stage.policy.reference.files[name]
     if current is None:
-        return Change(name, f"the lesson starts from {stage.policy}'s custom policy", reference, backup=False), ""
+        return Change(name, f"the lesson starts from {start}'s custom policy", reference, backup=False), ""
     if not (_declares(current, CUSTOM_POLICY) and _declares(current, CUSTOM_ATTACHMENT)):
         return Change(name, f"it does not declare both {CUSTOM_POLICY} and {CUSTOM_ATTACHMENT}; the lesson starts "
-                            f"from {stage.policy}'s", reference), ""
+                            f"from {start}'s", reference), ""
     if stage.policy_is_exercise:
         return None, f"your {name} (this lesson's exercise edits it)"
-    same = _policy_effect_matches(current, stage.policy)
+    same = _policy_effect_matches(current, stage)
     if same is False:
-        return Change(name, f"it allows something other than {stage.policy}'s policy, which this lesson assumes", reference), ""
+        return Change(name, f"it allows something other than {start}'s policy, which this lesson assumes", reference), ""
     if same is None:
         return None, f"your {name} (written in a way the course cannot judge offline; it is yours to keep)"
     return None, f"your {name} (it has the effect the lesson assumes)"
@@ -292,20 +237,23 @@ SETTLED = ("no apply needed: your files, your state and the account are as your 
            "so Terraform would find nothing to change")
 
 
-def goto(lab, lesson: str, apply: bool | None = None, announce: Callable[[GotoPlan], None] | None = None) -> GotoPlan:
-    """Plan, announce the plan (before any change), carry it out, then apply (``lab.apply`` shows its own
-    progress line, and Terraform's output stays with that call). Returns the plan, done."""
-    goto_plan = plan(lesson, lab.directory)
+def goto(lesson: str, directory: Path, apply: bool | None = None, *, run_apply: Callable[[], object],
+         settled: Callable[[], bool], announce: Callable[[GotoPlan], None] | None = None) -> GotoPlan:
+    """Plan, announce the plan (before any change), carry it out in the working copy ``directory``,
+    then ``run_apply()`` (``lab.apply``, which shows its own progress line and keeps Terraform's output
+    to that call; its result has a ``summary``). ``settled()``: would an apply change nothing?
+    Returns the plan, done."""
+    goto_plan = plan(lesson, directory)
     if apply is not None:
         goto_plan.apply = apply
-    if apply is None and goto_plan.apply and goto_plan.keeps_everything and lab.settled():
+    if apply is None and goto_plan.apply and goto_plan.keeps_everything and settled():
         goto_plan.apply = False
         goto_plan.applied = SETTLED
     if announce is not None:
         announce(goto_plan)
-    carry_out(goto_plan, lab.directory)
+    carry_out(goto_plan, directory)
     if goto_plan.apply:
-        result = lab.apply()
+        result = run_apply()
         counts = ", ".join(f"{n} {k}" for k, n in result.summary.items() if n)
         goto_plan.applied = f"applied: {counts}" if counts else "applied: the account already matched"
     return goto_plan

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import facts
 from ..policy import catalogue
 from ..policy.matching import action_matches
 from .model import ALL, REPO_PREFIX, PolicyModel
@@ -67,7 +68,7 @@ def check_arn(arn: str, model: PolicyModel) -> list[tuple[str, str, str]]:
     match = _ARN.match(arn)
     if not match:
         return [(ERROR, "MALFORMED_ARN", f"'{arn}' is not a valid ARN: it should read "
-                                         f"arn:aws:ecr:{model.region}:{model.account}:repository/NAME.")]
+                                         f"{facts.repository_arn(model.region, model.account, 'NAME')}.")]
     if match["service"] != "ecr":
         return [(WARNING, "WRONG_SERVICE", f"'{arn}' is a {match['service'] or '(empty)'} ARN, but these actions are ECR's: "
                                            "it will match no repository.")]
@@ -77,7 +78,7 @@ def check_arn(arn: str, model: PolicyModel) -> list[tuple[str, str, str]]:
     if match["region"] not in ("*", model.region) and "*" not in match["region"] and "?" not in match["region"]:
         found.append((WARNING, "OTHER_REGION", f"'{arn}' names region {match['region']}, but your repositories are in {model.region}."))
     if not match["resource"].startswith("repository/") and match["resource"] != "*":
-        found.append((WARNING, "NOT_A_REPOSITORY", f"'{arn}' does not name a repository (…:repository/NAME)."))
+        found.append((WARNING, "NOT_A_REPOSITORY", f"'{arn}' does not name a repository ({facts.repository_arn(model.region, model.account, 'NAME')})."))
     return found
 
 

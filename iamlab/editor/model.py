@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from .. import facts
 from ..policy import catalogue
 from ..sandbox import settings
 
@@ -35,7 +36,7 @@ class StatementModel:
 
 @dataclass
 class PolicyModel:
-    name: str = "ecr_custom_read_only"
+    name: str = facts.POLICY
     description: str = "Pull images from ECR, nothing else"
     statements: list[StatementModel] = field(default_factory=lambda: [StatementModel()])
     region: str = field(default_factory=settings.region)  # the sandbox's, until the editor is told otherwise
@@ -43,7 +44,7 @@ class PolicyModel:
 
     # -- resources ----------------------------------------------------------
     def repository_arn(self, name: str) -> str:
-        return f"arn:aws:ecr:{self.region}:{self.account}:repository/{name}"
+        return facts.repository_arn(self.region, self.account, name)
 
     def resolve(self, resource: str) -> str:
         return self.repository_arn(resource[len(REPO_PREFIX):]) if resource.startswith(REPO_PREFIX) else resource
@@ -101,7 +102,7 @@ class PolicyModel:
     # -- import --------------------------------------------------------------
     @classmethod
     def from_document(cls, document: dict | str, *, region: str | None = None, account: str = settings.ACCOUNT_ID,
-                      known_repositories: list[str] = (), name: str = "ecr_custom_read_only",
+                      known_repositories: list[str] = (), name: str = facts.POLICY,
                       description: str = "Pull images from ECR, nothing else") -> "PolicyModel":
         data = json.loads(document) if isinstance(document, str) else document
         raw = data.get("Statement", [])

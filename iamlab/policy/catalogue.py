@@ -77,9 +77,3 @@ def suggestions(action: str, limit: int = 3) -> list[str]:
     close = difflib.get_close_matches(name.lower(), list(known), n=limit, cutoff=0.6)
     return [known[c].action for c in close]
 
-
-def resource_arn_format(service: str, resource_type: str) -> str | None:
-    try:
-        return _data().resources.get_resource_type_details(service, resource_type)["arn"]
-    except Exception:
-        return None

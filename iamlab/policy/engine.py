@@ -140,7 +140,7 @@ def _principal_values(element) -> dict[str, list[str]]:
     return {kind: [str(v) for v in as_list(values)] for kind, values in element.items()}
 
 
-def _names_principal(element, principal: Principal) -> tuple[bool, bool]:
+def names_principal(element, principal: Principal) -> tuple[bool, bool]:
     """(does the Principal element name this principal?, only through its account root?)"""
     for kind, values in _principal_values(element).items():
         for value in values:
@@ -213,7 +213,7 @@ def evaluate(request: Request, identity_policies: list[Policy] = (), resource_po
             if statement.not_principal is not None:
                 named, root_only = not _spared(statement.not_principal, request.principal), False
             else:
-                named, root_only = _names_principal(statement.principal, request.principal)
+                named, root_only = names_principal(statement.principal, request.principal)
             if not named:
                 continue
             applies, lacked = _applies(statement, request, context)

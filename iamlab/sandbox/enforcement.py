@@ -61,8 +61,9 @@ from functools import lru_cache
 
 from werkzeug.exceptions import HTTPException
 
+from .. import facts
 from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, catalogue, evaluate
-from ..policy.engine import _names_principal
+from ..policy.engine import names_principal
 from . import errors, moto_ext, settings
 from .policies import identity_policies, parsed_once
 
@@ -145,11 +146,6 @@ class Answered(HTTPException):
 
     def __init__(self, response):
         super().__init__(response=response)
-
-
-def _repository_of(resource: str) -> str:
-    """``arn:aws:ecr:R:A:repository/team/app`` -> ``team/app`` (names may hold slashes)."""
-    return resource.split(":repository/", 1)[1]
 
 
 class Enforcer:
@@ -256,7 +252,7 @@ class Enforcer:
         registry = response._get_param("registryId")
         if registry and registry != settings.ACCOUNT_ID:
             names = _names(response._get_param("repositoryNames")) or _names(response._get_param("repositoryName")) or ["*"]
-            resource = f"arn:aws:ecr:{call.region}:{registry}:repository/{names[0]}"
+            resource = facts.repository_arn(call.region, registry, names[0])
             raise self._refuse(caller, errors.AccessDenied.for_protocol(
                 f"User: {caller.principal.arn} is not authorized to perform: {call.action} on resource: {resource} "
                 f"because no resource-based policy allows the {call.action} action "
@@ -271,7 +267,7 @@ class Enforcer:
             identity = [_administrator()] if caller.admin else self.identity_policies(caller.principal)
             decision = evaluate(Request(caller.principal, "sts:AssumeRole", role.arn,
                                         self.context(call, caller.principal, role.arn)), identity, trust)
-            named = any(not st.is_deny and _names_principal(st.principal, caller.principal)[0] for st in trust.statements)
+            named = any(not st.is_deny and names_principal(st.principal, caller.principal)[0] for st in trust.statements)
             if named and decision.allowed:
                 return
         raise self._refuse(caller, errors.AccessDenied.for_protocol(
@@ -289,8 +285,8 @@ class Enforcer:
             names = _names(get("repositoryNames")) if "repositoryNames" in members else \
                 _names(get("repositoryName")) if "repositoryName" in members else []
             if names:
-                return [f"arn:aws:ecr:{region}:{account}:repository/{name}" for name in names]
-            return [f"arn:aws:ecr:{region}:{account}:repository/*"]
+                return [facts.repository_arn(region, account, name) for name in names]
+            return [facts.repository_arn(region, account, "*")]
         p = call.params
         if call.service == "iam":
             for key, kind in (("RoleName", "role"), ("UserName", "user"), ("InstanceProfileName", "instance-profile")):
@@ -327,8 +323,8 @@ class Enforcer:
             tags = {}
         for key, value in tags.items():
             values[f"aws:PrincipalTag/{key}"] = value
-        if call.service == "ecr" and ":repository/" in resource and not resource.endswith("/*"):
-            repository = moto_ext.repository(call.region, _repository_of(resource))
+        if call.service == "ecr" and facts.repository_of(resource) and not resource.endswith("/*"):
+            repository = moto_ext.repository(call.region, facts.repository_of(resource))
             for key, value in (repository.tags if repository else {}).items():
                 values[f"aws:ResourceTag/{key}"] = value
                 values[f"ecr:ResourceTag/{key}"] = value
@@ -340,9 +336,9 @@ class Enforcer:
         return (identity_policies(principal.identity_arn) or []) if principal.identity_arn else []
 
     def resource_policy(self, call: AwsCall, resource: str) -> Policy | None:
-        if call.service != "ecr" or ":repository/" not in resource or resource.endswith("/*"):
+        if call.service != "ecr" or not facts.repository_of(resource) or resource.endswith("/*"):
             return None
-        repository = moto_ext.repository(call.region, _repository_of(resource))
+        repository = moto_ext.repository(call.region, facts.repository_of(resource))
         if repository is None or not repository.policy:
             return None
         return parsed_once(repository.policy, "RepositoryPolicy", "resource")

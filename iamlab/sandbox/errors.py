@@ -176,10 +176,6 @@ class InternalFailure(AwsError):
     code, error_code, json_code = 500, "InternalFailure", "InternalFailure"
 
 
-class NoSuchRoute(AwsError):
-    code, error_code = 404, "NotFound"
-
-
 class NotOffered(AwsError):
     """A service the sandbox does not serve (moto has no such service): said plainly, with where it is served."""
 
@@ -190,3 +186,12 @@ class NotOffered(AwsError):
         return cls(f"The iamlab sandbox does not offer the {name} service: it is not part of the local AWS account "
                    f"the course runs (which serves {offered}), and nothing was sent to AWS. To use {name}, switch to "
                    "your own AWS account (IAMLAB_MODE=aws, or `python -m iamlab --aws ...`).", name, protocol)
+
+
+class Named(AwsError):
+    """An error whose code its raiser names: the policy simulator passes on its refusal
+    (MalformedPolicyDocument, NoSuchEntity, InvalidInput...) with the status that goes with it."""
+
+    def __init__(self, error_code: str, message: str, status: int = 400, service: str = "", protocol: str = "query"):
+        super().__init__(message, service, protocol)
+        self.error_code, self.code = error_code, status

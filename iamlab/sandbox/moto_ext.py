@@ -120,10 +120,6 @@ def put_image(region: str, repository: str, manifest: str, media_type: str, tag:
     return ecr(region).put_image(repository, manifest, tag, image_manifest_mediatype=media_type, digest=digest)
 
 
-def managed_policy_count() -> int:
-    return len(iam().aws_managed_policies)
-
-
 # ---------------------------------------------------------------------------
 # Reading the account: what the access engine needs to decide a request.
 # ---------------------------------------------------------------------------
@@ -275,10 +271,6 @@ def instance_profile_role_arns(name: str | None = None, arn: str | None = None) 
         if (arn and profile.arn == arn) or (name and not arn and profile.name == name):
             return [r.arn for r in profile.roles]
     return None
-
-
-def running_instance_ids(region: str) -> list[str]:
-    return [i.id for i in ec2(region).all_instances() if i.state == "running"]
 
 
 @dataclass(frozen=True)
@@ -447,12 +439,6 @@ def create_learner(region: str, user_name: str, key_id: str, secret: str) -> str
     return user.arn
 
 
-def user_for_access_key(access_key_id: str):
-    """(user name, ARN) of the IAM user owning an access key, or None."""
-    user = iam().get_user_from_access_key_id(access_key_id)
-    return (user.name, user.arn) if user else None
-
-
 # ---------------------------------------------------------------------------
 # The hook where moto has parsed a request: the place of moto's own IAM checks.
 # ``on_parsed(response)`` runs after ``setup_class`` (every service parses there),
@@ -526,13 +512,6 @@ def service_of(response) -> str:
     from moto.core.responses import boto3_service_name
 
     return boto3_service_name.get(response.service_name, response.service_name) if response.service_name else ""
-
-
-def implements(response, operation: str) -> bool:
-    """Does moto's response class have a method for this operation?"""
-    from moto.core.utils import camelcase_to_underscores
-
-    return hasattr(type(response), camelcase_to_underscores(operation))
 
 
 # ---------------------------------------------------------------------------

@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Request, Response
 
+from .. import facts
 from ..policy import Principal
-from . import ecr_uploads, moto_ext, settings
+from . import ecr_uploads, errors, moto_ext, settings
 from .enforcement import AwsCall, Enforcer, current
 from .identity import credentials_expiry
 from .images import BlobStore, digest_of
@@ -107,10 +108,6 @@ class RegistryError(Exception):
                         headers={**API_VERSION, **self.headers})
 
 
-def _errors(status: int, code: str, message: str, headers: dict | None = None) -> Response:
-    return RegistryError(status, code, message, headers).response()
-
-
 _UPLOAD = re.compile(r"^/v2/(?P<name>.+)/blobs/uploads/(?P<upload>[^/]*)$")
 _TAGS = re.compile(r"^/v2/(?P<name>.+)/tags/list$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -169,8 +166,7 @@ class Registry:
             expires = 0
         expected = self._sign(repository, digest, expires)
         if expires < time.time() or not hmac.compare_digest(expected, request.args.get("signature", "")):
-            return Response("<Error><Code>AccessDenied</Code><Message>Request has expired or the signature does not match</Message></Error>",
-                            status=403, content_type="application/xml")
+            return errors.RequestExpired("Request has expired or the signature does not match", "s3", "rest-xml").get_response()
         return self._blob(digest, request)
 
     def forget(self) -> None:
@@ -213,7 +209,7 @@ class Registry:
             return
         call = AwsCall("ecr", action.split(":")[1], self.region, None, {"repositoryName": repository}, "registry",
                        request.remote_addr or "127.0.0.1", login.keys)
-        arn = f"arn:aws:ecr:{self.region}:{settings.ACCOUNT_ID}:repository/{repository}"
+        arn = facts.repository_arn(self.region, settings.ACCOUNT_ID, repository)
         decision = self.enforcer.decide(login.principal, action, arn, call)
         if not decision.allowed:
             raise RegistryError(403, "DENIED", decision.denial_message())

@@ -11,12 +11,9 @@ never uses (``lean.py``): a reset rebuilds the account, not moto's tables.
 
 from __future__ import annotations
 
+from ..facts import REPOSITORIES
 from . import lean, moto_ext
 from .images import MANIFEST_MEDIA_TYPE, BlobStore, build_image
-
-PULL_REPOSITORY = "flask_app"
-OTHER_REPOSITORY = "reports_app"
-REPOSITORIES = (PULL_REPOSITORY, OTHER_REPOSITORY)
 
 
 def seed_account(region: str, blobs: BlobStore) -> None:

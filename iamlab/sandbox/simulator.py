@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from ..policy import Context, Decision, Policy, PolicyError, Principal, Request, evaluate, parse
 from ..policy.conditions import ConditionError
 from ..policy.validator import validate
-from . import settings
+from . import errors, settings
 from .enforcement import AwsCall
 from .policies import identity_policies
 
@@ -142,10 +142,6 @@ def respond(call: AwsCall) -> Response:
         body = render(call.operation, simulate(call.operation, call.params))
         return Response(body, content_type="text/xml")
     except (SimulationError, PolicyError, ConditionError) as error:
-        code = getattr(error, "code", "MalformedPolicyDocument")
-        message = getattr(error, "message", str(error))
-        status = getattr(error, "status", 400)
-        body = (f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>Sender</Type><Code>{code}</Code>'
-                f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
-        return Response(body, status=status, content_type="text/xml")
+        return errors.Named(getattr(error, "code", "MalformedPolicyDocument"), getattr(error, "message", str(error)),
+                            getattr(error, "status", 400), "iam").get_response()
 

@@ -320,6 +320,10 @@ class Driver:
     def init(self, sink: Sink | None = None) -> Result:
         return self._run("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), sink=sink)
 
+    def validate(self, sink: Sink | None = None) -> Result:
+        """``terraform validate``: does the configuration hold together (names, references, arguments)?"""
+        return self._run("validate", lambda tf: tf.cmd("validate", no_color=IsFlagged), sink=sink)
+
     def plan(self, sink: Sink | None = None) -> Result:
         # -detailed-exitcode: 0 = no changes, 2 = changes; both are success.
         return self._run("plan", lambda tf: tf.plan(), ok_codes=(0, 2), sink=sink)

@@ -87,14 +87,10 @@ def comment_out(directory: Path, address: str) -> Edit:
     return _write(file, old, commented_out(old, address))
 
 
-def uncomment(directory: Path, address: str) -> Edit:
-    file = find_file(directory, address, commented=True)
-    if file is None:
-        return Edit(Path(directory), "", None)
-    old = file.read_text()
-    new = _commented_pattern(address).sub(
-        lambda m: "".join(re.sub(r"^# ?", "", line) + "\n" for line in m.group(0).rstrip("\n").splitlines()), old, count=1)
-    return _write(file, old, new)
+def uncommented(text: str, address: str) -> str:
+    """``text`` with the commented-out block ``address`` active again (the hand edit undone)."""
+    return _commented_pattern(address).sub(
+        lambda m: "".join(re.sub(r"^# ?", "", line) + "\n" for line in m.group(0).rstrip("\n").splitlines()), text, count=1)
 
 
 def unified_diff(old: str, new: str, name: str) -> str:

@@ -1,8 +1,11 @@
 """The policy editor: statements, checks, previews, then Plan and Apply, then what changed.
 
 Data flows one way: the widgets edit a ``PolicyModel``; "save" checks it and writes
-``iamlab_policy.tf.json`` into the learner's working copy; Terraform applies it to the
+``custom_policy.tf`` into the learner's working copy; Terraform applies it to the
 sandbox; the matrix and the diagram then ask the account what the instance can do.
+
+It takes what it uses, not the facade: the ``Account`` (clients, id, region, working copy),
+the Terraform ``driver`` its buttons run, and ``ask``, which asks the access matrix again.
 """
 
 from __future__ import annotations
@@ -14,20 +17,22 @@ import json
 import ipywidgets as w
 
 from ..account import policy_document
+from ..facts import policy_arn
 from ..editor import checks
 from ..editor import io as policy_io
 from ..editor.model import ALL, PolicyModel, StatementModel, normalise, terraform_block
 from ..terraform import policy_file
-from .runner import TerraformRunner, _panel
+from .runner import TerraformRunner, panel
 from .statement import StatementEditor
 from .views import DiagramView, MatrixView
 
+
 class PolicyEditor(w.VBox):
-    def __init__(self, lab, model: PolicyModel | None = None):
-        self.lab = lab
-        self.repositories = sorted(r["repositoryName"] for r in lab.client("ecr").describe_repositories()["repositories"])
-        self.model = model or lab.policy()
-        self.model.region, self.model.account = lab.region, lab.account
+    def __init__(self, account, driver, ask, model: PolicyModel):
+        self.account = account
+        self.repositories = account.repositories()
+        self.model = model
+        self.model.region, self.model.account = account.region, account.id
 
         self.name = w.Text(value=self.model.name, description="Policy name:")
         self.name.observe(lambda _: self._edited(), "value")
@@ -44,9 +49,9 @@ class PolicyEditor(w.VBox):
         self.import_message = w.HTML()
         self.import_button.on_click(lambda _: self.import_json(self.import_text.value))
         self.save_message = w.HTML()
-        self.matrix = MatrixView(lab)
-        self.diagram = DiagramView(lab)
-        self.runner = TerraformRunner(lab.terraform, before_run=self.save, after_apply=self.refresh_views)
+        self.matrix = MatrixView(ask)
+        self.diagram = DiagramView(account)
+        self.runner = TerraformRunner(driver, before_run=self.save, after_apply=self.refresh_views)
         importer = w.Accordion(children=[w.VBox([self.import_text, self.import_button, self.import_message])],
                                titles=("Import an existing JSON policy",), selected_index=None)
         super().__init__([self.name, self.statements_box, self.add_button, self.findings, self.previews, importer,
@@ -57,13 +62,13 @@ class PolicyEditor(w.VBox):
     def show_account(self) -> None:
         """Fill the matrix and the picture from what is applied now (from the first render,
         not only after an Apply); before the first apply they say why they are empty."""
-        if not self.lab.outputs().get("role_arn"):
+        if not self.account.outputs().get("role_arn"):
             return
         try:
             self.matrix.refresh()
             self.diagram.refresh()
         except Exception as error:  # the editor still works; the views say what went wrong
-            self.matrix.note.value = _panel("error", "Could not ask the account", html.escape(f"{type(error).__name__}: {error}"))
+            self.matrix.note.value = panel("error", "Could not ask the account", html.escape(f"{type(error).__name__}: {error}"))
 
     # -- editing ----------------------------------------------------------------
     def _rebuild(self) -> None:
@@ -99,11 +104,11 @@ class PolicyEditor(w.VBox):
             imported = PolicyModel.from_document(document, region=self.model.region, account=self.model.account,
                                                  known_repositories=self.repositories, name=self.model.name)
         except (ValueError, AttributeError, TypeError) as error:
-            self.import_message.value = _panel("error", "Not imported", html.escape(
+            self.import_message.value = panel("error", "Not imported", html.escape(
                 f"That is not a policy the editor can read: {error}. Your current policy is unchanged."))
             return False
         self.model.statements = imported.statements
-        self.import_message.value = _panel("success", "Imported", "The checks below apply to the imported policy.")
+        self.import_message.value = panel("success", "Imported", "The checks below apply to the imported policy.")
         self._rebuild()
         return True
 
@@ -117,7 +122,7 @@ class PolicyEditor(w.VBox):
 
     # -- what is applied now ------------------------------------------------------
     def applied_document(self) -> dict | None:
-        return policy_document(self.lab.client("iam"), f"arn:aws:iam::{self.model.account}:policy/{self.model.name}")
+        return policy_document(self.account.client("iam"), policy_arn(self.model.account, self.model.name))
 
     def _diff_html(self) -> str:
         try:
@@ -139,15 +144,19 @@ class PolicyEditor(w.VBox):
     def save(self) -> str | None:
         """Check, then write the policy into the working copy. Returns a problem (HTML) or None."""
         try:
-            saved = policy_io.write(self.lab.directory, self.model)
+            saved = policy_io.write(self.account.directory, self.model)
         except policy_io.PolicyNotWritten as error:
             body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
-            self.save_message.value = _panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
+            self.save_message.value = panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
             return self.save_message.value
         kept = f"What was there before is kept in {', '.join(map(str, saved.backups))}. " if saved.backups else ""
-        self.save_message.value = _panel("success", f"Written to {policy_file.FILE_NAME}", html.escape(
+        self.save_message.value = panel("success", f"Written to {policy_file.FILE_NAME}", html.escape(
             kept + f"Your other .tf files were not touched; a %%tf {policy_file.FILE_NAME} cell writes this same file."))
         return None
+
+    def answers(self) -> dict[str, str]:
+        """What the matrix below shows now: ``{"pull:flask_app": "allowed", ...}``."""
+        return self.matrix.answers()
 
     def refresh_views(self) -> None:
         self.matrix.refresh()
@@ -157,8 +166,8 @@ class PolicyEditor(w.VBox):
 
 def _findings_html(found, heading: bool = True) -> str:
     if not found:
-        return _panel("success", "No problems found", "")
+        return panel("success", "No problems found", "")
     items = "".join(f'<li class="iamlab-finding iamlab-{f.level}">{html.escape(str(f))}</li>' for f in found)
     kind = "error" if any(f.blocks for f in found) else "warning"
     title = f"{sum(f.blocks for f in found)} error(s), {sum(not f.blocks for f in found)} warning(s)"
-    return _panel(kind, title, f"<ul>{items}</ul>") if heading else f"<ul>{items}</ul>"
+    return panel(kind, title, f"<ul>{items}</ul>") if heading else f"<ul>{items}</ul>"

@@ -7,7 +7,7 @@ import html
 import ipywidgets as w
 
 from .. import aws_mode, mode
-from .runner import _panel
+from .runner import panel
 
 
 class ModeSwitch(w.VBox):
@@ -31,18 +31,18 @@ class ModeSwitch(w.VBox):
         self.confirm_button.layout.display = "none"
         if chosen == mode.SANDBOX:
             mode.use(mode.SANDBOX)
-            self.details.value = _panel("success", "The local sandbox", "Free, offline, nothing leaves this machine.")
+            self.details.value = panel("success", "The local sandbox", "Free, offline, nothing leaves this machine.")
             return
         try:
             self.checked = self._preflight()
         except aws_mode.AwsModeError as error:
             self.choice.value = mode.SANDBOX  # selects the sandbox again (through the same path)...
-            self.details.value = _panel("error", "Staying in the sandbox", html.escape(str(error)).replace("\n", "<br>"))  # ...and says why
+            self.details.value = panel("error", "Staying in the sandbox", html.escape(str(error)).replace("\n", "<br>"))  # ...and says why
             return
         mode.use(mode.AWS)
         record = aws_mode.confirmed_for()
         ok = record and (record["account"], record["region"]) == (self.checked.account, self.checked.region)
-        self.details.value = _panel("warning" if not ok else "info", "Your AWS account",
+        self.details.value = panel("warning" if not ok else "info", "Your AWS account",
                                     f"<pre>{html.escape(self.checked.summary())}</pre>"
                                     + ("Confirmed: applies will create these resources." if ok else "Not confirmed yet: nothing will be applied."))
         if not ok:
@@ -51,9 +51,9 @@ class ModeSwitch(w.VBox):
 
     def confirm(self) -> None:
         if self.checked is None or self.checked.missing_repositories:
-            self.details.value += _panel("error", "Not confirmed", "Create the missing repositories first.")
+            self.details.value += panel("error", "Not confirmed", "Create the missing repositories first.")
             return
         aws_mode.confirm(self.checked)
         self.confirm_button.layout.display = "none"
-        self.details.value = _panel("info", f"Confirmed for account {self.checked.account} in {self.checked.region}",
+        self.details.value = panel("info", f"Confirmed for account {self.checked.account} in {self.checked.region}",
                                     f"<pre>{html.escape(aws_mode.instance_commands(self.checked.account, self.checked.region))}</pre>")

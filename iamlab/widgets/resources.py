@@ -6,6 +6,8 @@ import ipywidgets as w
 import traitlets
 
 from ..editor.model import ALL, REPO_PREFIX
+from ..facts import PULL_REPOSITORY, repository_arn
+from ..sandbox import settings
 
 MODES = [("All resources (*)", "all"), ("Chosen repositories", "repositories"), ("Typed ARNs", "arns")]
 
@@ -20,7 +22,8 @@ class ResourcePicker(w.VBox):
         self.mode = w.ToggleButtons(options=MODES, value="all", description="Resource:", style={"button_width": "170px"})
         self.repositories = w.SelectMultiple(options=list(repositories), rows=min(6, max(2, len(repositories))),
                                              description="repositories:")
-        self.arns = w.Textarea(placeholder="one ARN per line, e.g. arn:aws:ecr:us-east-1:123456789012:repository/flask_app",
+        example = repository_arn(settings.region(), settings.ACCOUNT_ID, PULL_REPOSITORY)
+        self.arns = w.Textarea(placeholder=f"one ARN per line, e.g. {example}",
                                layout=w.Layout(width="95%", height="70px"), description="ARNs:")
         w.dlink((self.mode, "value"), (self.repositories.layout, "display"), lambda m: None if m == "repositories" else "none")
         w.dlink((self.mode, "value"), (self.arns.layout, "display"), lambda m: None if m == "arns" else "none")

@@ -52,7 +52,7 @@ class TerraformRunner(w.VBox):
         if self.before_run is not None:
             problem = self.before_run()
             if problem:
-                self.status.value = _panel("error", "Nothing was run", problem)
+                self.status.value = panel("error", "Nothing was run", problem)
                 return None
         self._busy(True, command)
         self.thread = threading.Thread(target=self._run, args=(command,), daemon=True)
@@ -76,7 +76,7 @@ class TerraformRunner(w.VBox):
             if command == "plan":
                 result, changes = self.driver.plan_changes(sink=self._sink)
                 words = PlanReport(changes, result).items_html()
-                self.status.value = _panel("info", f"Plan: {summary(changes)}", f"<ul>{words}</ul>" if words else "")
+                self.status.value = panel("info", f"Plan: {summary(changes)}", f"<ul>{words}</ul>" if words else "")
                 self.last_result = (result, changes)
             else:
                 directory = getattr(self.driver, "directory", None)
@@ -89,7 +89,7 @@ class TerraformRunner(w.VBox):
                 seconds = time.perf_counter() - started
                 self.timings = {"terraform": result.seconds, "before_terraform": seconds - result.seconds}
                 counts = result.summary
-                self.status.value = _panel("success", "Applied", f"{counts.get('add', 0)} added, {counts.get('change', 0)} changed, "
+                self.status.value = panel("success", "Applied", f"{counts.get('add', 0)} added, {counts.get('change', 0)} changed, "
                                                                  f"{counts.get('destroy', 0)} destroyed in {seconds:.0f} s. Terraform's state is saved." + diffs)
                 if self.after_apply is not None:
                     after_started = time.perf_counter()
@@ -98,14 +98,14 @@ class TerraformRunner(w.VBox):
                 self.timings["total"] = time.perf_counter() - started
         except TerraformFailed as error:
             self.last_error = error
-            self.status.value = _panel("error", f"terraform {error.command} failed", html.escape(error.explanation),
+            self.status.value = panel("error", f"terraform {error.command} failed", html.escape(error.explanation),
                                        f"<pre>{html.escape(error.error)}</pre>")
         except TerraformBusy as error:
             self.last_error = error
-            self.status.value = _panel("warning", "Already running", html.escape(str(error)))
+            self.status.value = panel("warning", "Already running", html.escape(str(error)))
         except Exception as error:  # the learner must see every failure, never a silent thread death
             self.last_error = error
-            self.status.value = _panel("error", "Something went wrong", html.escape(f"{type(error).__name__}: {error}"))
+            self.status.value = panel("error", "Something went wrong", html.escape(f"{type(error).__name__}: {error}"))
         finally:
             self._busy(False, command)
 
@@ -122,13 +122,13 @@ class TerraformRunner(w.VBox):
         self.progress.value = 5 if busy else 100
         if busy:
             self.output.outputs = ()  # clear_output() is not thread-safe
-            self.status.value = _panel("info", f"terraform {command} is running…", "Output streams below.")
+            self.status.value = panel("info", f"terraform {command} is running…", "Output streams below.")
 
 
 COLOURS = {"success": ("#e3f6e5", "✅"), "error": ("#fde4e4", "⛔"), "info": ("#e8f0fe", "ℹ️"), "warning": ("#fff4d6", "⚠️")}
 
 
-def _panel(kind: str, title: str, body: str = "", extra: str = "") -> str:
+def panel(kind: str, title: str, body: str = "", extra: str = "") -> str:
     colour, icon = COLOURS[kind]
     return (f'<div class="iamlab-panel iamlab-{kind}" role="status" style="background:{colour};padding:6px 10px;border-radius:4px">'
             f'<span aria-hidden="true">{icon}</span> <b>{html.escape(title)}</b>'
