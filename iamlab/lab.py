@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
@@ -256,7 +255,7 @@ class Lab:
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(instance.environment(self.instance_id(), self.info))
-        env["REGISTRY_AUTH_FILE"] = str(Path(tempfile.gettempdir()) / f"iamlab-auth-{os.getuid()}.json")
+        env["REGISTRY_AUTH_FILE"] = str(paths.runtime_dir() / "registry-auth.json")  # private, not a /tmp name
         env["REGISTRY"] = self.info.endpoint.split("://", 1)[1]
         done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=300)
         result = InstanceRun(command, done.returncode, done.stdout, done.stderr)

@@ -26,9 +26,10 @@ from typing import Callable
 import python_terraform
 from python_terraform import IsFlagged
 
-from .. import mode, sandbox
+from .. import mode, paths, sandbox
 from . import cliconfig, override, settled, state_report, warm_provider, workspace
 from .explain import error_blocks, explain
+from .locks import LockError
 
 Sink = Callable[[str], None]
 PLAN_FILE = "iamlab.tfplan"
@@ -144,12 +145,14 @@ def _record_timing(result: Result) -> None:
             log.write(json.dumps({"command": result.command, "seconds": round(result.seconds, 3)}) + "\n")
 
 
-def _plugin_cache_lock():
-    """One `terraform init` at a time per shared plugin cache (a classroom's learners share it)."""
+def _plugin_cache_lock(sink: Sink):
+    """One `terraform init` at a time per plugin cache (a notebook, a widget and a terminal of
+    the same learner share it); a wait is said in the command's output, and bounded."""
     from .. import paths
     from .locks import exclusive
 
-    return exclusive(paths.plugin_cache_dir() / ".iamlab-init.lock")
+    return exclusive(paths.plugin_cache_dir() / ".iamlab-init.lock",
+                     what="Terraform's plugin cache (one `terraform init` at a time)", say=sink)
 
 
 _busy: dict[Path, float] = {}
@@ -223,18 +226,25 @@ class Driver:
                 state_report.check_state_file(self.directory)
             except state_report.StateFileDamaged as damaged:
                 raise TerraformFailed(name, None, str(damaged), "") from None
-            self.prepare(name)
-            if name != "init" and self.needs_init():
-                self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,), sink)
-            if name not in self.READS_ONLY:
-                settled.forget(self.directory)
-            result = self._call(name, call, ok_codes, sink)
-            if name == "apply" and self._sandbox is not None:
-                settled.record(self.directory, self.environment(), sandbox.account_version(self._sandbox))
-            return result
+            try:
+                return self._prepared_run(name, call, ok_codes, sink)
+            except (LockError, paths.CourseHomeError) as refused:  # shared parts: said, not a traceback
+                raise TerraformFailed(name, None, str(refused), "") from None
         finally:
             with _busy_lock:
                 _busy.pop(self.directory, None)
+
+    def _prepared_run(self, name: str, call, ok_codes, sink: Sink | None) -> Result:
+        """The command itself, once the working copy is known to be readable."""
+        self.prepare(name)
+        if name != "init" and self.needs_init():
+            self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,), sink)
+        if name not in self.READS_ONLY:
+            settled.forget(self.directory)
+        result = self._call(name, call, ok_codes, sink)
+        if name == "apply" and self._sandbox is not None:
+            settled.record(self.directory, self.environment(), sandbox.account_version(self._sandbox))
+        return result
 
     def _call(self, name: str, call, ok_codes, sink: Sink | None = None) -> Result:
         result, warm = self._once(name, call, sink)
@@ -252,7 +262,7 @@ class Driver:
         started = time.perf_counter()
         terraform = self.terraform(name, sink)
         if name == "init":
-            with _plugin_cache_lock():  # Terraform's plugin cache is not safe for concurrent inits
+            with _plugin_cache_lock(sink or self.sink):  # Terraform's plugin cache is not safe for concurrent inits
                 returncode, out, err = call(terraform)
         else:
             returncode, out, err = call(terraform)

@@ -138,7 +138,7 @@ def status() -> dict | None:
 
 def _start_lock():
     """One start at a time per course home (a notebook and a widget thread may ask at once)."""
-    return exclusive(paths.sandbox_dir() / "warm-provider.lock")
+    return exclusive(paths.sandbox_dir() / "warm-provider.lock", what="the warm provider's start", wait=60)
 
 
 def _idle_seconds() -> float:
