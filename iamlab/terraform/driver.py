@@ -27,7 +27,7 @@ import python_terraform
 from python_terraform import IsFlagged
 
 from .. import mode, paths, sandbox
-from . import cliconfig, override, settled, state_report, warm_provider, workspace
+from . import cliconfig, override, settled, state_report, warm_provider, watchdog, workspace
 from .explain import error_blocks, explain
 from .locks import LockError
 
@@ -65,6 +65,7 @@ class Result:
     seconds: float
     summary: dict[str, int] = field(default_factory=dict)
     retried: bool = False  # run twice: the warm provider was gone the first time (nothing had changed)
+    died: watchdog.Death | None = None  # the sandbox or the warm provider died while it ran
 
     @property
     def changed(self) -> bool:
@@ -102,9 +103,11 @@ class CourseTerraform(python_terraform.Terraform):
     ``skip_plan``); this ``cmd`` runs it with our environment and streams it.
     """
 
-    def __init__(self, working_dir: Path, env: dict[str, str], sink: Sink):
+    def __init__(self, working_dir: Path, env: dict[str, str], sink: Sink, watched: dict[str, int] | None = None):
         super().__init__(working_dir=str(working_dir))
         self.env, self.sink = env, sink
+        self.watched = watched or {}  # processes the command needs: {what: pid} (watchdog.Watch)
+        self.died: watchdog.Death | None = None  # set when one of them died during the last command
 
     def cmd(self, cmd, *args, **kwargs):
         kwargs.pop("capture_output", None)
@@ -124,10 +127,12 @@ class CourseTerraform(python_terraform.Terraform):
         reader = threading.Thread(target=pump_stderr, daemon=True)
         reader.start()
         out_lines = []
-        for line in process.stdout:
-            out_lines.append(line)
-            self.sink(line)
-        returncode = process.wait()
+        with watchdog.Watch(process, self.watched) as watch:
+            for line in process.stdout:
+                out_lines.append(line)
+                self.sink(line)
+            returncode = process.wait()
+        self.died = watch.died
         reader.join()
         self.temp_var_files.clean_up()
         return returncode, "".join(out_lines), "".join(err_lines)
@@ -205,7 +210,18 @@ class Driver:
     def terraform(self, command: str = "", sink: Sink | None = None) -> CourseTerraform:
         env = self.environment()
         env.update(self.provider_environment(command, env))
-        return CourseTerraform(self.directory, env, sink or self.sink)
+        return CourseTerraform(self.directory, env, sink or self.sink, self.watched(env))
+
+    def watched(self, env: dict[str, str]) -> dict[str, int]:
+        """The processes a command needs alive: the sandbox, and the warm provider it attached to."""
+        parts = {}
+        if self._sandbox is not None:
+            parts["the local AWS sandbox"] = self._sandbox.pid
+        if "TF_REATTACH_PROVIDERS" in env:
+            kept = warm_provider.status() or {}
+            if isinstance(kept.get("provider_pid"), int):
+                parts["the warm AWS provider"] = kept["provider_pid"]
+        return parts
 
     def needs_init(self) -> bool:
         return not (self.directory / ".terraform.lock.hcl").exists() or not (self.directory / ".terraform" / "providers").is_dir()
@@ -248,7 +264,8 @@ class Driver:
 
     def _call(self, name: str, call, ok_codes, sink: Sink | None = None) -> Result:
         result, warm = self._once(name, call, sink)
-        if result.returncode not in ok_codes and warm and self._retry_without_loss(result):
+        sandbox_died = result.died is not None and result.died.part == "the local AWS sandbox"
+        if result.returncode not in ok_codes and warm and not sandbox_died and self._retry_without_loss(result):
             warm_provider.stop()  # whatever is left of it; the next attach starts a new one
             (sink or self.sink)(RETRIED_NOTE + "\n")
             result, _ = self._once(name, call, sink)
@@ -266,7 +283,8 @@ class Driver:
                 returncode, out, err = call(terraform)
         else:
             returncode, out, err = call(terraform)
-        result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
+        result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""),
+                        died=terraform.died)
         _record_timing(result)
         return result, "TF_REATTACH_PROVIDERS" in terraform.env
 
@@ -290,7 +308,8 @@ class Driver:
 
     def _failure(self, result: Result) -> TerraformFailed:
         """The explanation of a failure, with what the state file holds, checked now."""
-        explanation = explain(result.stdout, result.stderr, result.returncode)
+        explanation = (result.died.explanation(result.command) if result.died
+                       else explain(result.stdout, result.stderr, result.returncode))
         if result.command in self.CHANGING:
             facts = [state_report.report(self.directory, result.stdout).text(self.directory)]
             rescued = state_report.rescue_printed_state(self.directory, result.stderr)
