@@ -134,6 +134,9 @@ def check(name: str, answer=None, lab: Lab | None = None) -> CheckResult:
             notes.append("Solutions mode: the reference solution was written and applied.")
     result = evaluate(name, answer, lab)
     result.notes = notes
+    from ..classroom import record
+
+    record.check_result(result)  # for the instructor's view on a hub; nothing without IAMLAB_CLASS_SPOOL
     return result
 
 
