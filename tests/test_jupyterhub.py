@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from tests.hub_kernel import run_cells
-from tests.unix_users import PREFIX_VIEW, make_learner, need_root, run_python, shared_dir
+from tests.unix_users import make_learner, need_root, run_python, shared_dir, with_python_for_everyone
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,18 +48,8 @@ def wait_for(condition, what: str, bound: float = WAIT):
 
 
 def hub_argv(config: Path) -> list[str]:
-    """The hub's command. If this Python lives under a folder other users cannot enter (pyenv in
-    /root, 0700), the hub runs in a private mount namespace where /root is an empty 0755 tmpfs
-    holding only the interpreter's tree, so the learners' servers it spawns can start it too."""
-    hub = [sys.executable, "-m", "jupyterhub", "-f", str(config)]
-    if all(os.stat(p).st_mode & 0o001 for p in Path(sys.executable).parents if p.is_dir()):
-        return hub
-    prefix = Path(sys.prefix)
-    top = Path("/", *prefix.parts[1:2])
-    PREFIX_VIEW.mkdir(mode=0o755, exist_ok=True)
-    script = (f'set -e; mount --bind "{prefix}" "{PREFIX_VIEW}"; mount -t tmpfs -o mode=0755 tmpfs "{top}"; '
-              f'mkdir -p "{prefix}"; mount --bind "{PREFIX_VIEW}" "{prefix}"; exec "$@"')
-    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *hub]
+    """The hub's command, so that the learners' servers it spawns can start this Python too."""
+    return with_python_for_everyone([sys.executable, "-m", "jupyterhub", "-f", str(config)])
 
 
 @pytest.fixture(scope="module")

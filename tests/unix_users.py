@@ -1,10 +1,6 @@
 """Learners as distinct Unix users, for tests that run as root (CI does): each gets an account
-made with ``useradd`` and runs the course's Python as themselves.
-
-The test's own interpreter may live where other users cannot reach it (pyenv under /root,
-mode 0700): then each command runs in a private mount namespace (``unshare -m``) where the
-interpreter's prefix is bind-mounted at a path anyone can traverse, and ``setpriv`` drops to
-the learner before Python starts. Nothing outside that namespace changes."""
+made with ``useradd`` and runs the course's Python as themselves (``setpriv`` drops to the
+learner before Python starts; see ``with_python_for_everyone`` for an interpreter under /root)."""
 
 from __future__ import annotations
 
@@ -19,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-PREFIX_VIEW = Path("/opt/iamlab-test-python")  # the prefix's bind mount inside the namespace
+PREFIX_VIEW = Path("/opt/iamlab-test-python")  # a mount point for the prefix, inside the namespace only
 
 
 def need_root() -> None:
@@ -58,26 +54,30 @@ def make_learner(name: str) -> Learner:
 
 
 def _reachable_by_others(path: Path) -> bool:
-    for part in [path, *path.parents]:
-        if part.is_dir() and not os.stat(part).st_mode & 0o001:
-            return False
-    return True
+    return all(os.stat(part).st_mode & 0o001 for part in path.parents if part.is_dir())
+
+
+def with_python_for_everyone(argv: list[str]) -> list[str]:
+    """``argv`` (run as root), so that what it starts as other users can run this Python.
+    Where the interpreter is out of others' reach (pyenv under /root, 0700), it runs in a private
+    mount namespace in which the top folder (/root) is an empty 0755 tmpfs holding only the
+    interpreter's tree, bind-mounted back at its own path: the interpreter, its libpython (found
+    by rpath) and the scripts' shebangs all keep working. Nothing outside the namespace changes."""
+    if _reachable_by_others(Path(sys.executable)):
+        return argv
+    prefix = Path(sys.prefix)
+    top = Path("/", *prefix.parts[1:2])
+    PREFIX_VIEW.mkdir(mode=0o755, exist_ok=True)
+    script = (f'set -e; mount --bind "{prefix}" "{PREFIX_VIEW}"; mount -t tmpfs -o mode=0755 tmpfs "{top}"; '
+              f'mkdir -p "{prefix}"; mount --bind "{PREFIX_VIEW}" "{prefix}"; exec "$@"')
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *argv]
 
 
 def python_argv(learner: Learner, args: list[str], extra_groups: tuple[int, ...] = ()) -> list[str]:
     """The command line that runs ``python args`` as ``learner``."""
     drop = ["setpriv", f"--reuid={learner.uid}", f"--regid={learner.gid}",
             f"--groups={','.join(str(g) for g in (learner.gid, *extra_groups))}", "--reset-env"]
-    if _reachable_by_others(Path(sys.executable)):
-        return [*drop, sys.executable, *args]
-    prefix = Path(sys.prefix)
-    python = PREFIX_VIEW / Path(sys.executable).relative_to(prefix)
-    PREFIX_VIEW.mkdir(mode=0o755, exist_ok=True)
-    # The interpreter links libpython from its prefix by an rpath the learner cannot reach: point
-    # the loader at the view, or it would load the system's libpython (and its site-packages).
-    script = f'mount --bind "{prefix}" "{PREFIX_VIEW}" && exec "$@"'
-    drop += ["env", f"LD_LIBRARY_PATH={PREFIX_VIEW / 'lib'}"]
-    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *drop, str(python), *args]
+    return with_python_for_everyone([*drop, sys.executable, *args])
 
 
 def run_python(learner: Learner, args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -86,7 +86,7 @@ def run_python(learner: Learner, args: list[str], env: dict[str, str] | None = N
     is passed through ``env`` itself)."""
     environment = env or learner.env()
     argv = python_argv(learner, args, extra_groups)
-    position = argv.index("--reset-env") + 1  # setpriv's environment: ours first, then the loader's
+    position = argv.index("--reset-env") + 1  # setpriv clears the environment: env sets ours
     argv[position:position] = ["env", *[f"{k}={v}" for k, v in environment.items()]]
     return subprocess.run(argv, cwd=cwd or learner.home, capture_output=True, text=True, timeout=timeout)
 
