@@ -134,6 +134,13 @@ def _reset(args) -> int:
     return 0
 
 
+def _copy_course(args) -> int:
+    from .copy_course import copy_course
+
+    print(copy_course(args.to))
+    return 0
+
+
 def _doctor(args) -> int:
     from . import doctor
 
@@ -180,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     solutions.set_defaults(run=_solutions)
     commands.add_parser("run-all", help="run every notebook in order on a fresh sandbox, with a summary").set_defaults(run=_run_all)
     commands.add_parser("reset", help="restore tf/ into your working copy (your edits are backed up)").set_defaults(run=_reset)
+    copy = commands.add_parser("copy-course", help="your own copy of the notebooks, readings and images (from an installed package)")
+    copy.add_argument("--to", help="where to put it (default: your course home, ~/iamlab-course for an installed package)")
+    copy.set_defaults(run=_copy_course)
     commands.add_parser("doctor", help="check terraform, the provider source and the sandbox").set_defaults(run=_doctor)
     return parser
 
@@ -190,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     from .terraform.cliconfig import MirrorError
 
     from .aws_mode import AwsModeError
+    from .copy_course import CopyCourseError
+    from .paths import CourseHomeError
+    from .terraform.locks import LockError
 
     args = build_parser().parse_args(argv)
     if args.aws:
@@ -199,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     except TerraformFailed as error:
         print(f"\n✘ {error}", file=sys.stderr)
         return 1
-    except (SandboxError, TerraformBusy, MirrorError, AwsModeError, ValueError, KeyError) as error:
+    except (SandboxError, TerraformBusy, MirrorError, AwsModeError, CourseHomeError, LockError, CopyCourseError,
+            ValueError, KeyError) as error:
         print(f"✘ {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -8,7 +8,14 @@ Everything a learner creates lives under one folder, the *course home*:
 
 The home is ``$IAMLAB_HOME`` when set (one per learner on a shared host),
 otherwise ``workspace/`` inside the course checkout, so JupyterLab's file
-browser shows the working copy next to the notebooks.
+browser shows the working copy next to the notebooks. A package installed
+from a wheel (``pip install .``, once for a whole hub) is not a checkout: its
+home is then ``~/iamlab-course``, where ``python -m iamlab copy-course`` puts the
+learner's own notebooks, readings and images next to the working copy.
+
+The course's own files (``tf/``, ``notebooks/``, ``lessons/``, ``images/``) are the
+checkout's, or, installed from a wheel, the copy shipped inside the package
+(``iamlab/course_files/``, see setup.py).
 """
 
 from __future__ import annotations
@@ -18,6 +25,19 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
+COURSE_PARTS = ("tf", "notebooks", "lessons", "images")
+INSTALLED_HOME = "~/iamlab-course"
+
+
+def is_checkout() -> bool:
+    """Is the package imported from the course's repository (a clone, an editable install)?"""
+    return (PROJECT_DIR / "pyproject.toml").is_file() and (PROJECT_DIR / "tf").is_dir()
+
+
+def course_files_dir() -> Path:
+    """Where the course's own tf/, notebooks/, lessons/ and images/ are: the checkout, or the
+    copy inside an installed package."""
+    return PROJECT_DIR if is_checkout() else PACKAGE_DIR / "course_files"
 
 
 class CourseHomeError(RuntimeError):
@@ -41,13 +61,16 @@ def _private_folder(path: Path, what: str) -> Path:
 def course_home() -> Path:
     """The folder holding this learner's working copy and sandbox (private to its owner)."""
     configured = os.environ.get("IAMLAB_HOME")
-    home = Path(configured).expanduser() if configured else PROJECT_DIR / "workspace"
+    if configured:
+        home = Path(configured).expanduser()
+    else:
+        home = PROJECT_DIR / "workspace" if is_checkout() else Path(INSTALLED_HOME).expanduser()
     return _private_folder(home, "the course home").resolve()
 
 
 def course_tf_dir() -> Path:
     """The pristine course Terraform (`tf/`), which the learner never edits directly."""
-    return Path(os.environ.get("IAMLAB_COURSE_TF", PROJECT_DIR / "tf")).resolve()
+    return Path(os.environ.get("IAMLAB_COURSE_TF", course_files_dir() / "tf")).resolve()
 
 
 def working_copy_dir() -> Path:
@@ -63,11 +86,48 @@ def sandbox_dir() -> Path:
     return _private_folder(course_home() / ".sandbox", "the sandbox's files")
 
 
+def runtime_dir() -> Path:
+    """A private folder (0700) for this user's short-lived files, such as the registry
+    client's login: ``$XDG_RUNTIME_DIR/iamlab`` when the system gives the user one, else
+    ``.run/`` in the course home. Never a predictable name in the shared /tmp, where
+    another user could create it first."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base:
+        try:
+            info = os.stat(base)
+            if info.st_uid == os.getuid() and not info.st_mode & 0o077:
+                return _private_folder(Path(base) / "iamlab", "short-lived files")
+        except OSError:
+            pass
+    return _private_folder(course_home() / ".run", "short-lived files")
+
+
+class PluginCacheError(CourseHomeError):
+    """The Terraform plugin cache is not this user's to write."""
+
+
 def plugin_cache_dir() -> Path:
-    """Terraform's provider cache, shared by every working copy of this user (or a
-    whole classroom, via ``$IAMLAB_PLUGIN_CACHE``), so the large AWS provider is
-    unpacked once."""
+    """Terraform's plugin cache: this user's own (``~/.cache/iamlab/terraform-plugins``, or
+    ``$IAMLAB_PLUGIN_CACHE``), shared by their working copies. Terraform's cache is not
+    safe for several writers, so it is never shared between users: the provider is shared
+    read-only instead, as an unpacked filesystem mirror, which the cache only links to."""
     configured = os.environ.get("IAMLAB_PLUGIN_CACHE")
-    path = Path(configured) if configured else Path.home() / ".cache" / "iamlab" / "terraform-plugins"
-    path.mkdir(parents=True, exist_ok=True)
+    path = Path(configured).expanduser() if configured else Path.home() / ".cache" / "iamlab" / "terraform-plugins"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        owner = path.stat().st_uid
+    except OSError as error:
+        raise PluginCacheError(
+            f"The course cannot use {path} as Terraform's plugin cache: {error.strerror or error}.\n"
+            + _CACHE_NEXT_STEP) from None
+    if owner != os.getuid() or not os.access(path, os.W_OK):
+        raise PluginCacheError(
+            f"Terraform's plugin cache {path} belongs to another user (uid {owner}): a plugin cache "
+            "is not safe for several users to write, and theirs is not yours to change.\n" + _CACHE_NEXT_STEP)
     return path
+
+
+_CACHE_NEXT_STEP = ("Next step: unset IAMLAB_PLUGIN_CACHE (each learner then has their own cache in "
+                    "~/.cache/iamlab) or point it at a folder of your own. The AWS provider is shared "
+                    "read-only through a filesystem mirror (docs/classroom.md), so your own cache costs "
+                    "no disk.")

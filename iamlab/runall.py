@@ -28,7 +28,9 @@ class NotebookRun:
 
 
 def notebooks(directory: Path | None = None) -> list[Path]:
-    directory = directory or paths.PROJECT_DIR / "notebooks"
+    if directory is None:  # a checkout's notebooks, or, installed, the learner's copy (copy-course)
+        copied = None if paths.is_checkout() else paths.course_home() / "notebooks"
+        directory = copied if copied and copied.is_dir() else paths.course_files_dir() / "notebooks"
     return [directory / f"{name}.ipynb" for name in COURSE if (directory / f"{name}.ipynb").exists()]
 
 

@@ -29,6 +29,16 @@ if ! command -v terraform >/dev/null; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+# The classroom test runs a real JupyterHub, whose proxy comes from npm.
+if ! command -v configurable-http-proxy >/dev/null; then
+  if command -v npm >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO npm install --global --silent configurable-http-proxy@5.3.0
+  else
+    echo "configurable-http-proxy (npm) is missing: the JupyterHub classroom test needs it." >&2
+  fi
+fi
 # Keep notebook outputs out of commits (harmless outside a git checkout).
 git rev-parse --git-dir >/dev/null 2>&1 && python3 -m nbstripout --install --attributes .gitattributes || true
 # The differential test's independent oracle (@cloud-copilot/iam-simulate), pinned by its lock file.

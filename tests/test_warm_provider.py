@@ -149,3 +149,29 @@ def test_a_wrong_setting_says_which_values_work(monkeypatch):
     monkeypatch.setenv(warm_provider.SETTING, "sometimes")
     with pytest.raises(ValueError, match="on, off or auto"):
         warm_provider.decide()
+
+
+def test_leftover_socket_folders_of_a_killed_keeper_are_swept(tmp_path, monkeypatch):
+    """A keeper killed with -9 leaves its socket folder in /tmp; the next start removes it,
+    and leaves alone a folder whose socket is listened on, or one just made."""
+    import socket
+    import tempfile
+
+    from iamlab.terraform import warm_provider
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale, live, fresh = (tmp_path / f"iamlab-provider-{n}" for n in ("stale", "live", "fresh"))
+    for folder in (stale, live, fresh):
+        folder.mkdir()
+    (stale / "relay.sock").write_text("")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(live / "relay.sock"))
+    listener.listen()
+    old = time.time() - 3600
+    for folder in (stale, live):
+        os.utime(folder, (old, old))
+    try:
+        assert warm_provider.sweep_leftovers() == [stale]
+    finally:
+        listener.close()
+    assert live.exists() and fresh.exists() and not stale.exists()

@@ -104,6 +104,9 @@ def check(name: str, answer, account, *, apply: Callable[[], object], destroy: C
             notes.append("Solutions mode: the reference solution was written and applied.")
     result = evaluate(name, answer, account)
     result.notes = notes
+    from ..classroom import record
+
+    record.check_result(result)  # for the instructor's view on a hub; nothing without IAMLAB_CLASS_SPOOL
     return result
 
 

@@ -26,10 +26,11 @@ from typing import Callable
 import python_terraform
 from python_terraform import IsFlagged
 
-from .. import mode, sandbox
+from .. import mode, paths, sandbox
 from ..sandbox import aws_env
-from . import cliconfig, override, provider_blocks, settled, state_report, warm_provider, workspace
+from . import cliconfig, override, provider_blocks, settled, state_report, warm_provider, watchdog, workspace
 from .explain import error_blocks, explain
+from .locks import LockError
 
 Sink = Callable[[str], None]
 PLAN_FILE = "iamlab.tfplan"
@@ -65,6 +66,7 @@ class Result:
     seconds: float
     summary: dict[str, int] = field(default_factory=dict)
     retried: bool = False  # run twice: the warm provider was gone the first time (nothing had changed)
+    died: watchdog.Death | None = None  # the sandbox or the warm provider died while it ran
 
     @property
     def changed(self) -> bool:
@@ -102,9 +104,11 @@ class CourseTerraform(python_terraform.Terraform):
     ``skip_plan``); this ``cmd`` runs it with our environment and streams it.
     """
 
-    def __init__(self, working_dir: Path, env: dict[str, str], sink: Sink):
+    def __init__(self, working_dir: Path, env: dict[str, str], sink: Sink, watched: dict[str, int] | None = None):
         super().__init__(working_dir=str(working_dir))
         self.env, self.sink = env, sink
+        self.watched = watched or {}  # processes the command needs: {what: pid} (watchdog.Watch)
+        self.died: watchdog.Death | None = None  # set when one of them died during the last command
 
     def cmd(self, cmd, *args, **kwargs):
         kwargs.pop("capture_output", None)
@@ -124,10 +128,12 @@ class CourseTerraform(python_terraform.Terraform):
         reader = threading.Thread(target=pump_stderr, daemon=True)
         reader.start()
         out_lines = []
-        for line in process.stdout:
-            out_lines.append(line)
-            self.sink(line)
-        returncode = process.wait()
+        with watchdog.Watch(process, self.watched) as watch:
+            for line in process.stdout:
+                out_lines.append(line)
+                self.sink(line)
+            returncode = process.wait()
+        self.died = watch.died
         reader.join()
         self.temp_var_files.clean_up()
         return returncode, "".join(out_lines), "".join(err_lines)
@@ -155,12 +161,14 @@ def _record_timing(result: Result) -> None:
             log.write(json.dumps({"command": result.command, "seconds": round(result.seconds, 3)}) + "\n")
 
 
-def _plugin_cache_lock():
-    """One `terraform init` at a time per shared plugin cache (a classroom's learners share it)."""
+def _plugin_cache_lock(sink: Sink):
+    """One `terraform init` at a time per plugin cache (a notebook, a widget and a terminal of
+    the same learner share it); a wait is said in the command's output, and bounded."""
     from .. import paths
     from .locks import exclusive
 
-    return exclusive(paths.plugin_cache_dir() / ".iamlab-init.lock")
+    return exclusive(paths.plugin_cache_dir() / ".iamlab-init.lock",
+                     what="Terraform's plugin cache (one `terraform init` at a time)", say=sink)
 
 
 _busy: dict[Path, float] = {}
@@ -223,7 +231,18 @@ class Driver:
     def terraform(self, command: str = "", sink: Sink | None = None) -> CourseTerraform:
         env = self.environment()
         env.update(self.provider_environment(command, env))
-        return CourseTerraform(self.directory, env, sink or self.sink)
+        return CourseTerraform(self.directory, env, sink or self.sink, self.watched(env))
+
+    def watched(self, env: dict[str, str]) -> dict[str, int]:
+        """The processes a command needs alive: the sandbox, and the warm provider it attached to."""
+        parts = {}
+        if self._sandbox is not None:
+            parts["the local AWS sandbox"] = self._sandbox.pid
+        if "TF_REATTACH_PROVIDERS" in env:
+            kept = warm_provider.status() or {}
+            if isinstance(kept.get("provider_pid"), int):
+                parts["the warm AWS provider"] = kept["provider_pid"]
+        return parts
 
     def needs_init(self) -> bool:
         return not (self.directory / ".terraform.lock.hcl").exists() or not (self.directory / ".terraform" / "providers").is_dir()
@@ -244,23 +263,31 @@ class Driver:
                 state_report.check_state_file(self.directory)
             except state_report.StateFileDamaged as damaged:
                 raise TerraformFailed(name, None, str(damaged), "") from None
-            self._prepare_or_refuse(name)
-            if name != "init" and self.needs_init():
-                self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,), sink)
-                self._prepare_or_refuse(name)  # the modules init brought are checked too
-            if name not in self.READS_ONLY:
-                settled.forget(self.directory)
-            result = self._call(name, call, ok_codes, sink)
-            if name == "apply" and self._sandbox is not None:
-                settled.record(self.directory, self.environment(), sandbox.account_version(self._sandbox))
-            return result
+            try:
+                return self._prepared_run(name, call, ok_codes, sink)
+            except (LockError, paths.CourseHomeError) as refused:  # shared parts: said, not a traceback
+                raise TerraformFailed(name, None, str(refused), "") from None
         finally:
             with _busy_lock:
                 _busy.pop(self.directory, None)
 
+    def _prepared_run(self, name: str, call, ok_codes, sink: Sink | None) -> Result:
+        """The command itself, once the working copy is known to be readable."""
+        self._prepare_or_refuse(name)
+        if name != "init" and self.needs_init():
+            self._call("init", lambda tf: tf.init(reconfigure=None, backend=None, no_color=IsFlagged), (0,), sink)
+            self._prepare_or_refuse(name)  # the modules init brought are checked too
+        if name not in self.READS_ONLY:
+            settled.forget(self.directory)
+        result = self._call(name, call, ok_codes, sink)
+        if name == "apply" and self._sandbox is not None:
+            settled.record(self.directory, self.environment(), sandbox.account_version(self._sandbox))
+        return result
+
     def _call(self, name: str, call, ok_codes, sink: Sink | None = None) -> Result:
         result, warm = self._once(name, call, sink)
-        if result.returncode not in ok_codes and warm and self._retry_without_loss(result):
+        sandbox_died = result.died is not None and result.died.part == "the local AWS sandbox"
+        if result.returncode not in ok_codes and warm and not sandbox_died and self._retry_without_loss(result):
             warm_provider.stop()  # whatever is left of it; the next attach starts a new one
             (sink or self.sink)(RETRIED_NOTE + "\n")
             result, _ = self._once(name, call, sink)
@@ -274,11 +301,12 @@ class Driver:
         started = time.perf_counter()
         terraform = self.terraform(name, sink)
         if name == "init":
-            with _plugin_cache_lock():  # Terraform's plugin cache is not safe for concurrent inits
+            with _plugin_cache_lock(sink or self.sink):  # Terraform's plugin cache is not safe for concurrent inits
                 returncode, out, err = call(terraform)
         else:
             returncode, out, err = call(terraform)
-        result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""))
+        result = Result(name, returncode, out or "", err or "", time.perf_counter() - started, summarize(out or ""),
+                        died=terraform.died)
         _record_timing(result)
         return result, "TF_REATTACH_PROVIDERS" in terraform.env
 
@@ -302,7 +330,8 @@ class Driver:
 
     def _failure(self, result: Result) -> TerraformFailed:
         """The explanation of a failure, with what the state file holds, checked now."""
-        explanation = explain(result.stdout, result.stderr, result.returncode)
+        explanation = (result.died.explanation(result.command) if result.died
+                       else explain(result.stdout, result.stderr, result.returncode))
         if result.command in self.CHANGING:
             facts = [state_report.report(self.directory, result.stdout).text(self.directory)]
             rescued = state_report.rescue_printed_state(self.directory, result.stderr)

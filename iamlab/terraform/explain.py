@@ -46,6 +46,14 @@ RULES: list[tuple[str, str]] = [
         "Next step: `python -m iamlab sandbox start`, then run the command again.",
     ),
     (
+        r"permission denied",
+        "Terraform was refused a file it needs (permission denied): a folder it writes, such as the plugin "
+        "cache or the working copy, belongs to another user or is read-only. The registry and the network "
+        "have nothing to do with it.\n"
+        "Next step: the error below names the file; use a plugin cache and course home of your own (unset "
+        "IAMLAB_PLUGIN_CACHE; see IAMLAB_HOME in the README), then run the command again.",
+    ),
+    (
         r"Failed to query available provider packages|could not connect to registry|Failed to install provider",
         "Terraform could not get the AWS provider: this machine cannot reach the Terraform registry "
         "and no local mirror of hashicorp/aws was used.\n"

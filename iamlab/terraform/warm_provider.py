@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,7 +139,7 @@ def status() -> dict | None:
 
 def _start_lock():
     """One start at a time per course home (a notebook and a widget thread may ask at once)."""
-    return exclusive(paths.sandbox_dir() / "warm-provider.lock")
+    return exclusive(paths.sandbox_dir() / "warm-provider.lock", what="the warm provider's start", wait=60)
 
 
 def _idle_seconds() -> float:
@@ -148,8 +149,38 @@ def _idle_seconds() -> float:
         raise ValueError(f"{IDLE_SETTING} must be a number of minutes.") from None
 
 
+def _listening_sockets() -> set[str]:
+    """Paths of the unix sockets bound on this machine (/proc/net/unix)."""
+    try:
+        lines = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return set()
+    return {line.split()[-1] for line in lines if len(line.split()) >= 8}
+
+
+def sweep_leftovers() -> list[Path]:
+    """Remove this user's provider socket folders in /tmp whose sockets nobody listens on any
+    more (a keeper killed with -9 cannot clean up after itself). Returns what was removed."""
+    listening, removed = _listening_sockets(), []
+    for folder in Path(tempfile.gettempdir()).glob("iamlab-provider-*"):
+        try:
+            info = folder.lstat()
+            if not folder.is_dir() or folder.is_symlink() or info.st_uid != os.getuid():
+                continue
+            if time.time() - info.st_mtime < START_TIMEOUT + 60:
+                continue  # maybe a keeper still starting (its sockets not bound yet)
+            if any(str(entry) in listening for entry in folder.iterdir()):
+                continue
+            shutil.rmtree(folder)
+            removed.append(folder)
+        except OSError:
+            continue
+    return removed
+
+
 def start(binary: Path, env: dict[str, str], sandbox_pid: int) -> dict:
     """Start a keeper and its provider; return the running record. Raises RuntimeError."""
+    sweep_leftovers()
     socket_dir = tempfile.mkdtemp(prefix="iamlab-provider-")  # 0700, and short enough for a unix socket path
     keeper_env = {k: v for k, v in env.items() if k not in ("TF_REATTACH_PROVIDERS", "AWS_CA_BUNDLE")}
     keeper_env["TMPDIR"] = socket_dir
