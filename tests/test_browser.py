@@ -176,7 +176,7 @@ class Tab:
         """The notebook at ``path`` is open, and its kernel started and idle (on the page and on the server)."""
         self.wait(f"the notebook panel of {path}", waits.PAGE, selector=f"{VISIBLE} .jp-Notebook .jp-Cell")
         self.wait(f"the kernel of {path} to be idle on the page", waits.KERNEL_START,
-                  selector=f".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
+                  selector=".jp-Notebook-ExecutionIndicator[data-status='idle']")
         try:
             waits.wait_until(lambda: self.lab.kernel_state(path) == "idle", f"the kernel of {path} to be idle on the server",
                              waits.KERNEL_START, interval=0.5, seen=lambda: self.lab.kernel_state(path))

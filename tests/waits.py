@@ -39,6 +39,7 @@ def bound(seconds: float) -> float:
 PROCESS_EXIT = 60        # a killed or stopped process is gone, a stand-in notices a death
 REQUEST = 60             # one HTTP request to a server on loopback (the sandbox, JupyterLab)
 SERVER_START = 240       # JupyterLab answers /api/status (it imports its extensions first)
+SANDBOX_START = 180      # a sandbox is started and answers (moto imports first)
 KERNEL_START = 240       # a kernel is started and idle (ipykernel imports the course's package)
 PAGE = 120               # a page or panel of JupyterLab is rendered in the browser
 CELL_STARTS = 120        # a cell shows it was queued or run after Run All Cells
