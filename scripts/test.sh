@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 ./scripts/install.sh
 python3 -m pytest tests "$@"
 IAMLAB_SOLUTIONS=1 python3 -m pytest notebooks \
-  --nbval-lax --nbval-current-env --nbval-cell-timeout=900 "$@"
+  --nbval-lax --nbval-current-env "$@"  # bounds: tests/waits.py, via conftest.py

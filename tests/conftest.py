@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from . import waits
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -53,7 +55,7 @@ def run_cli(*args: str, env: dict | None = None, check: bool = False) -> subproc
     """`python -m iamlab ...` as a learner would type it."""
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "iamlab", *args], capture_output=True, text=True,
-                          env=full_env, cwd=ROOT, timeout=600, check=check)
+                          env=full_env, cwd=ROOT, timeout=waits.bound(waits.COMMAND), check=check)
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import waits
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -152,8 +154,9 @@ def environment(**values: str | None):
                 os.environ[key] = value
 
 
-def run(name: str, learner: str, timeout: int = 900) -> NotebookRun:
-    """Run notebooks/NAME.ipynb as ``learner`` in the current $IAMLAB_HOME; never raises on a cell's error."""
+def run(name: str, learner: str, timeout: float | None = None) -> NotebookRun:
+    """Run notebooks/NAME.ipynb as ``learner`` in the current $IAMLAB_HOME; never raises on a cell's error.
+    A cell may take ``timeout`` seconds (tests/waits.py's CELL bound by default), the kernel its start bound."""
     from nbclient import NotebookClient
 
     path = NOTEBOOKS / f"{name}.ipynb"
@@ -161,7 +164,8 @@ def run(name: str, learner: str, timeout: int = 900) -> NotebookRun:
     record = NotebookRun(name, learner)
     pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     with environment(IAMLAB_SOLUTIONS="1" if learner == "solutions" else None, PYTHONPATH=pythonpath):
-        client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
+        client = NotebookClient(notebook, timeout=timeout or waits.bound(waits.CELL), kernel_name="python3", allow_errors=True,
+                                startup_timeout=waits.bound(waits.KERNEL_START),
                                 resources={"metadata": {"path": str(NOTEBOOKS)}})
         started = time.perf_counter()
         with client.setup_kernel():

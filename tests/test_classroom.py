@@ -11,21 +11,24 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from . import waits
+
 pytestmark = pytest.mark.integration
 LEARNERS = ("ana", "bo", "cy")
 
 
-def cli(home, *args, timeout=600):
+def cli(home, *args, timeout=waits.COMMAND):
     env = dict(os.environ, IAMLAB_HOME=str(home))
     env.pop("IAMLAB_SANDBOX_PORT", None)
-    return subprocess.run([sys.executable, "-m", "iamlab", *args], env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "iamlab", *args], env=env, capture_output=True, text=True, timeout=waits.bound(timeout))
 
 
 def boto(home, service):
     script = (f"import json, iamlab.sandbox as s; c = s.session().client({service!r}); "
               "print(json.dumps({'roles': [r['RoleName'] for r in c.list_roles()['Roles']]}))")
     env = dict(os.environ, IAMLAB_HOME=str(home))
-    return json.loads(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
+    return json.loads(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                                     timeout=waits.bound(waits.COMMAND)).stdout)
 
 
 def test_learners_run_lessons_at_once_without_cross_talk(tmp_path):

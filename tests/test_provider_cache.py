@@ -18,6 +18,8 @@ import pytest
 
 from iamlab.terraform import provider_cache
 
+from . import waits
+
 SCHEMA, PREPARE, READ = "/tfplugin5.Provider/GetSchema", "/tfplugin5.Provider/PrepareProviderConfig", "/tfplugin5.Provider/ReadResource"
 STDIO = "/plugin.GRPCStdio/StreamStdio"
 
@@ -33,7 +35,7 @@ class StandIn(grpc.GenericRpcHandler):
             def stdio(request, context):
                 context.add_callback(self.stream_ended.set)
                 yield b"line 1"
-                self.stream_ended.wait(10)
+                self.stream_ended.wait(waits.bound(waits.PROCESS_EXIT))  # until Terraform goes
             return grpc.unary_stream_rpc_method_handler(stdio)
 
         def unary(request, context):
@@ -100,7 +102,7 @@ def test_a_stream_ends_at_the_provider_when_terraform_goes(relayed):
     lines = channel.unary_stream(STDIO)(b"")
     assert next(lines) == b"line 1"
     lines.cancel()
-    assert provider.stream_ended.wait(5)
+    assert provider.stream_ended.wait(waits.bound(waits.PROCESS_EXIT)), "the provider's stream never ended"
 
 
 def test_a_provider_that_died_is_named_so_the_driver_can_retry(relayed):

@@ -21,6 +21,7 @@ from iamlab.sandbox import instance
 from iamlab.sandbox.images import build_image, digest_of
 
 from .conftest import FLASK, error_of
+from . import waits
 
 pytestmark = [pytest.mark.integration,  # runs skopeo against the registry
               pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is part of the course's toolset")]
@@ -53,7 +54,7 @@ def image_dir(tmp_path, app: str):
 
 
 def skopeo(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(["skopeo", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(["skopeo", *args], capture_output=True, text=True, timeout=waits.bound(waits.COMMAND))
 
 
 def push(instance_id: str, folder, repository: str, tag: str) -> subprocess.CompletedProcess:
@@ -67,7 +68,7 @@ def get(instance_id: str, path: str, method: str = "GET", headers: dict | None =
     auth = {"Authorization": "Basic " + base64.b64encode(f"AWS:{password}".encode()).decode(), **(headers or {})}
     request = urllib.request.Request(f"http://{host}{path}", method=method, headers=auth)
     try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
+        with urllib.request.urlopen(request, timeout=waits.bound(waits.REQUEST)) as reply:
             return reply.status, reply.read(), reply.headers
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers

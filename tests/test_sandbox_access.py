@@ -17,6 +17,7 @@ from iamlab.pull import pull_steps, skopeo_pull
 from iamlab.sandbox import instance
 
 from .conftest import FLASK, PULL, error_of
+from . import waits
 
 ACCOUNT = sandbox.ACCOUNT_ID
 REPORTS = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/reports_app"
@@ -78,11 +79,13 @@ def test_the_learner_keeps_full_access(world, puller):
 def test_aws_cli_on_the_instance_prints_the_real_error(world, puller):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(instance.environment(puller))
-    result = subprocess.run(["aws", "ecr", "describe-repositories"], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(["aws", "ecr", "describe-repositories"], capture_output=True, text=True, env=env,
+                            timeout=waits.bound(waits.COMMAND))
     assert result.returncode != 0
     assert (f"An error occurred (AccessDeniedException) when calling the DescribeRepositories operation: "
             f"User: arn:aws:sts::{ACCOUNT}:assumed-role/puller/{puller} is not authorized to perform: ecr:DescribeRepositories") in result.stderr
-    password = subprocess.run(["aws", "ecr", "get-login-password"], capture_output=True, text=True, env=env, timeout=120)
+    password = subprocess.run(["aws", "ecr", "get-login-password"], capture_output=True, text=True, env=env,
+                            timeout=waits.bound(waits.COMMAND))
     assert password.returncode == 0 and password.stdout.strip()
 
 

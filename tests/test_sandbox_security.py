@@ -27,6 +27,8 @@ from iamlab.sandbox.images import BlobStore
 from iamlab.sandbox.manager import SandboxInfo, session
 from iamlab.sandbox.server import SandboxApp, make_sandbox_server
 
+from . import waits
+
 ACCOUNT = settings.ACCOUNT_ID
 REGION = "us-east-1"
 FLASK = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/flask_app"
@@ -121,7 +123,7 @@ def send(box, creds: dict | None, service: str, method: str = "POST", path: str 
         wire_headers["Authorization"] = authorization(wire_headers["Authorization"])
     try:
         with urllib.request.urlopen(urllib.request.Request(prepared.url, data=body or None, method=method,
-                                                           headers=wire_headers), timeout=30) as reply:
+                                                           headers=wire_headers), timeout=waits.bound(waits.REQUEST)) as reply:
             return reply.status, reply.headers, reply.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode()
@@ -266,7 +268,7 @@ def test_expired_credentials_are_refused_on_every_protocol(box):
 # -- presigned URLs: the signature in the query string ----------------------------------------
 def fetch(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=30) as reply:
+        with urllib.request.urlopen(url, timeout=waits.bound(waits.REQUEST)) as reply:
             return reply.status, reply.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -507,7 +509,7 @@ def test_a_users_registry_token_is_judged_by_the_users_policies(box):
     request = urllib.request.Request(f"{box.endpoint}/v2/flask_app/manifests/latest",
                                      headers={"Authorization": f"Basic {token}"})
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=30)
+        urllib.request.urlopen(request, timeout=waits.bound(waits.REQUEST))
     assert refused.value.code == 403 and "user/heidi is not authorized to perform: ecr:BatchGetImage" in \
         refused.value.read().decode()
 
@@ -554,7 +556,7 @@ def test_an_unknown_operation_is_an_aws_error_for_the_learner_too(box):
 
 # -- body size -------------------------------------------------------------------------------
 def _raw(box, head: str, body: bytes = b"") -> str:
-    with socket.create_connection(("127.0.0.1", box.info.port), timeout=10) as connection:
+    with socket.create_connection(("127.0.0.1", box.info.port), timeout=waits.bound(waits.REQUEST)) as connection:
         connection.sendall(head.encode() + body)
         return connection.recv(4096).decode(errors="replace")
 

@@ -25,6 +25,8 @@ from iamlab.sandbox import settings
 from iamlab.sandbox.images import BlobStore
 from iamlab.sandbox.server import ResponseHandler, SandboxApp, make_sandbox_server
 
+from . import waits
+
 REGION = "us-east-1"
 GIL_WAIT = 0.3  # seconds between werkzeug's send of the head and its send of the body
 
@@ -75,7 +77,7 @@ def test_the_head_of_an_answer_never_comes_without_its_body(server, slow_between
     """What the provider had when it closed: the head, and the body only if it came with it."""
     httpd, key_id, secret = server
     head, body = signed(httpd.server_address[1], key_id, secret, b"Action=GetUser&Version=2010-05-08")
-    with socket.create_connection((settings.HOST, httpd.server_address[1]), timeout=10) as conn:
+    with socket.create_connection((settings.HOST, httpd.server_address[1]), timeout=waits.bound(waits.REQUEST)) as conn:
         conn.sendall(head)
         time.sleep(0.001)  # Go flushes the head, then writes the body
         conn.sendall(body)
@@ -119,7 +121,7 @@ def test_every_answer_of_an_apply_leaves_in_one_write(server, monkeypatch):
     for name in ("send", "sendall"):
         monkeypatch.setattr(socket.socket, name, counting(name))
     head, body = signed(port, key_id, secret, b"Action=ListRoles&Version=2010-05-08")
-    with socket.create_connection((settings.HOST, port), timeout=10) as conn:
+    with socket.create_connection((settings.HOST, port), timeout=waits.bound(waits.REQUEST)) as conn:
         client["port"] = conn.getsockname()[1]
         conn.sendall(head + body)
         received = b""
@@ -136,12 +138,14 @@ def test_a_client_that_expects_100_continue_gets_it_at_once(server):
     httpd, key_id, secret = server
     body = b"Action=GetUser&Version=2010-05-08"
     head, _ = signed(httpd.server_address[1], key_id, secret, body, {"Expect": "100-continue"})
-    with socket.create_connection((settings.HOST, httpd.server_address[1]), timeout=10) as conn:
+    with socket.create_connection((settings.HOST, httpd.server_address[1]), timeout=waits.bound(waits.REQUEST)) as conn:
         conn.sendall(head)
-        conn.settimeout(0.5)  # botocore and Go wait about a second, then send the body anyway
+        # botocore and Go wait about a second, then send the body anyway; here the body is held back
+        # until the interim answer comes, so a server that waits for the body never sends one
+        conn.settimeout(waits.bound(waits.REQUEST))
         interim = conn.recv(65536)
         assert interim.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), interim
-        conn.settimeout(10)
+        conn.settimeout(waits.bound(waits.REQUEST))
         conn.sendall(body)
         received = b""
         while chunk := conn.recv(65536):

@@ -17,6 +17,8 @@ from iamlab import sandbox
 from iamlab.sandbox import changes
 from iamlab.terraform import settled
 
+from . import waits
+
 
 # -- the sandbox's account version -------------------------------------------------------------
 @pytest.fixture
@@ -53,7 +55,7 @@ def test_a_registry_write_moves_it_even_when_refused(shared_sandbox, version):
     before = version()
     request = urllib.request.Request(f"{shared_sandbox.endpoint}/v2/flask_app/blobs/uploads/", method="POST", data=b"")
     with pytest.raises(urllib.error.HTTPError):  # no token: 401
-        urllib.request.urlopen(request, timeout=5)
+        urllib.request.urlopen(request, timeout=waits.bound(waits.REQUEST))
     assert version() != before  # unsure: counted
 
 

@@ -9,6 +9,7 @@ import pytest
 from iamlab import sandbox
 from iamlab.terraform import Driver, TerraformBusy, TerraformFailed, driver as driver_module
 
+from . import waits
 from .conftest import own_course_home, run_cli
 
 pytestmark = pytest.mark.integration
@@ -128,9 +129,8 @@ def test_a_warm_provider_that_dies_before_the_command_connects_is_replaced(appli
             pid = warm_provider.status()["provider_pid"]
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
-            deadline = time.monotonic() + 10
-            while warm_provider.status() is not None and time.monotonic() < deadline:
-                time.sleep(0.05)
+            waits.wait_until(lambda: warm_provider.status() is None, "the killed provider's death to be noticed",
+                             waits.PROCESS_EXIT, interval=0.05)
         return value
 
     monkeypatch.setattr(warm_provider, "attach", attach_then_lose_it)

@@ -8,12 +8,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 from iamlab import mode
 from iamlab.terraform import warm_provider
+
+from . import waits
 
 FAKE_PROVIDER = textwrap.dedent("""\
     #!{python}
@@ -52,15 +53,6 @@ def fake_sandbox():
     process.wait()
 
 
-def wait_until(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_started_once_and_reused(working_copy, fake_sandbox):
     env = {"PATH": os.environ["PATH"], "AWS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"}
     first = warm_provider.attach(working_copy, env, fake_sandbox.pid)
@@ -77,7 +69,7 @@ def test_started_once_and_reused(working_copy, fake_sandbox):
 def test_restarted_when_it_died(working_copy, fake_sandbox):
     first = warm_provider.attach(working_copy, {"PATH": os.environ["PATH"]}, fake_sandbox.pid)
     os.kill(warm_provider.status()["provider_pid"], 9)
-    assert wait_until(lambda: warm_provider.status() is None)
+    waits.wait_until(lambda: warm_provider.status() is None, "the warm provider's death to be noticed", waits.PROCESS_EXIT)
     second = warm_provider.attach(working_copy, {"PATH": os.environ["PATH"]}, fake_sandbox.pid)
     assert second and second != first
 
@@ -87,7 +79,8 @@ def test_stopped_with_the_sandbox(working_copy, fake_sandbox):
     data = warm_provider.status()
     fake_sandbox.kill()
     fake_sandbox.wait()
-    assert wait_until(lambda: not os.path.exists(f"/proc/{data['provider_pid']}"))
+    waits.wait_until(lambda: not os.path.exists(f"/proc/{data['provider_pid']}"), "the provider to end with the sandbox",
+                     waits.PROCESS_EXIT)
     assert warm_provider.status() is None and not warm_provider.state_path().exists()
 
 
@@ -95,14 +88,15 @@ def test_stopped_when_idle(working_copy, fake_sandbox, monkeypatch):
     monkeypatch.setenv(warm_provider.IDLE_SETTING, str(2 / 60))  # two seconds
     warm_provider.attach(working_copy, {"PATH": os.environ["PATH"]}, fake_sandbox.pid)
     assert warm_provider.status() is not None
-    assert wait_until(lambda: warm_provider.status() is None, timeout=20)
+    waits.wait_until(lambda: warm_provider.status() is None, "the idle provider to stop itself", waits.PROCESS_EXIT)
 
 
 def test_stop_ends_both_processes(working_copy, fake_sandbox):
     warm_provider.attach(working_copy, {"PATH": os.environ["PATH"]}, fake_sandbox.pid)
     data = warm_provider.status()
     assert warm_provider.stop() is True
-    assert wait_until(lambda: not os.path.exists(f"/proc/{data['provider_pid']}"))
+    waits.wait_until(lambda: not os.path.exists(f"/proc/{data['provider_pid']}"), "the stopped provider to be gone",
+                     waits.PROCESS_EXIT)
     assert warm_provider.stop() is False
 
 

@@ -14,6 +14,7 @@ from iamlab.terraform.plan import Change
 from iamlab.widgets import ActionPicker, PolicyEditor, ResourcePicker, TerraformRunner
 
 from .conftest import FixedProbe
+from . import waits
 
 
 def test_action_picker_groups_hover_text_and_typed_wildcards():
@@ -139,7 +140,7 @@ class FakeDriver:
     def apply(self, sink):
         self.calls.append("apply")
         sink("aws_iam_policy.ecr_custom_read_only: Modifying...\n")
-        self.release.wait(10)
+        self.release.wait(waits.bound(waits.PROCESS_EXIT))  # until the test releases it
         if self.fail:
             raise TerraformFailed("apply", 1, "AWS rejected a policy document.", "Error: MalformedPolicyDocument")
         from iamlab.terraform.driver import Result
