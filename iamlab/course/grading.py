@@ -20,10 +20,9 @@ from typing import Iterable
 
 from ..policy import ALLOWED, EXPLICIT_DENY, Context, Principal, Request, catalogue, evaluate, parse
 from ..policy.document import Policy, PolicyError
+from ..policy.pull_needs import LOGIN, PULL as PULL_CHECKS  # noqa: F401 - one fact: what a pull needs
 
 ROLE = "ec2-ecr-role"
-LOGIN = "ecr:GetAuthorizationToken"
-PULL_CHECKS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")  # a pull's checks after the login
 PUSH = ("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
 EVERYWHERE = "*"  # the "repository" of an action that acts on no repository
 _LEVEL_ORDER = {"Write": 0, "Permissions management": 1, "Tagging": 2, "Read": 3, "List": 4}
