@@ -13,7 +13,8 @@ whether a pull works, so graders accept a pull policy with or without it.
 
 This agrees with AWS's ``AmazonEC2ContainerRegistryPullOnly`` managed policy (Oct 2024):
 GetAuthorizationToken, BatchGetImage, GetDownloadUrlForLayer, plus
-BatchImportUpstreamImage, which only pull-through caches use.
+BatchImportUpstreamImage, which only pull-through caches use. The course has no
+pull-through cache, so granting that one is more than a pull here needs.
 """
 
 from __future__ import annotations
