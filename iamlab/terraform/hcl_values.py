@@ -55,9 +55,11 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _string(token: str) -> str:
-    if "${" in token.replace("$${", ""):
-        raise NotAValue("a string template with ${...}")
-    return json.loads(token).replace("$${", "${")
+    """A quoted HCL string's value: ``$${`` and ``%%{`` are the escapes of a literal ``${``/``%{``;
+    an unescaped one is a template, which is not a literal value."""
+    if re.search(r"(?<!\$)\$\{", token) or re.search(r"(?<!%)%\{", token):
+        raise NotAValue("a string template with ${...} or %{...}")
+    return re.sub(r"([$%])\1\{", r"\1{", json.loads(token))
 
 
 class _Parser:
