@@ -417,27 +417,6 @@ def hcl_document(text: str, address: str, expected: Expected, argument: str = "p
 
 
 def _data_source_repositories(files: dict[str, str]) -> dict[str, str]:
-    """``{"pull": "flask_app"}``: each ``data "aws_ecr_repository"`` label and the repository it reads."""
-    import hcl2
+    from ..terraform.policy_file import declared_repositories
 
-    found, defaults = {}, {}
-    trees = []
-    for text in files.values():
-        try:
-            trees.append(hcl2.loads(text if text.endswith("\n") else text + "\n"))
-        except Exception:  # noqa: BLE001
-            continue
-    for tree in trees:
-        for entry in tree.get("variable", []):
-            for name, body in entry.items():
-                defaults[name.strip('"')] = str(body.get("default", "")).strip('"')
-    for tree in trees:
-        for entry in tree.get("data", []):
-            for rtype, named in entry.items():
-                if rtype.strip('"') != "aws_ecr_repository":
-                    continue
-                for label, body in named.items():
-                    value = str(body.get("name", "")).strip('"')
-                    variable = re.fullmatch(r"\$\{var\.(\w+)\}", value)
-                    found[label.strip('"')] = defaults.get(variable.group(1), "") if variable else value
-    return found
+    return declared_repositories(files.values())

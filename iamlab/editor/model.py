@@ -171,6 +171,10 @@ class PolicyModel:
             raise NotKept(f"IAM would refuse this policy, so the editor does not take it: {error}") from None
         if not isinstance(data.get("Id", ""), str):
             raise NotKept("The policy's Id must be a string.")
+        directive = next((text for text in _strings_in(data) if "%{" in text or re.search(r"\$\{[^}]*$", text)), None)
+        if directive is not None:
+            raise NotKept(f"{directive!r} holds %{{ or an unclosed ${{, which Terraform reads as the start of a "
+                          "template; the editor cannot write it into custom_policy.tf unchanged.")
         raw = data["Statement"]
         raw = raw if isinstance(raw, list) else [raw]
         model = cls(name=name, description=description, statements=[], region=region or settings.region(), account=account,
@@ -191,6 +195,19 @@ class PolicyModel:
                 copy.deepcopy(entry["Condition"]) if "Condition" in entry else None,
             ))
         return model
+
+
+def _strings_in(value):
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
 
 
 def _as_list(value) -> list:

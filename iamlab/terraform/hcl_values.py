@@ -138,6 +138,10 @@ def value(text: str):
 def expression(raw: str):
     """python-hcl2's form of an argument: ``"\\"text\\""`` (a string), ``${...}`` (an expression),
     ``${jsonencode(...)}`` (the object inside), or a number/bool/list/dict already read."""
+    if isinstance(raw, list):
+        return [expression(item) for item in raw]
+    if isinstance(raw, dict):
+        return {_string(k) if k.startswith('"') else k: expression(v) for k, v in raw.items() if not k.startswith("__")}
     if not isinstance(raw, str):
         return raw
     if len(raw) >= 2 and raw[0] == raw[-1] == '"':
