@@ -200,3 +200,17 @@ def test_one_fact_for_a_pull():
     assert grading.LOGIN == pull_needs.LOGIN and tuple(grading.PULL_CHECKS) == pull_needs.PULL
     assert "ecr:BatchCheckLayerAvailability" not in pull_needs.NEEDED
     assert set(pull_needs.NEEDED) <= set(pull_needs.PULL_ONLY_MANAGED)
+
+
+def test_working_copy_slips_read_the_learners_file(tmp_path):
+    for name, text in COURSE_FILES.items():
+        (tmp_path / name).write_text(text)
+    assert slips.working_copy_slips(tmp_path, SCOPED) == []  # nothing written yet: the check says so, not a slip
+    (tmp_path / "custom_policy.tf").write_text(tf_policy('"data.aws_ecr_repository.pull.arn"'))
+    found = slips.working_copy_slips(tmp_path, SCOPED)
+    assert found[0].id == "quoted-reference" and found[0].where == "custom_policy.tf, line 5"
+    (tmp_path / "custom_policy.tf").write_text(references.REFERENCES["04-scope"].files["custom_policy.tf"])
+    assert slips.working_copy_slips(tmp_path, SCOPED) == []
+    trust = slips.working_copy_slips(tmp_path, BASE, file="main.tf", address="aws_iam_role.ec2_ecr_role", kind="trust",
+                                     argument="assume_role_policy")
+    assert trust == []

@@ -420,3 +420,22 @@ def _data_source_repositories(files: dict[str, str]) -> dict[str, str]:
     from ..terraform.policy_file import declared_repositories
 
     return declared_repositories(files.values())
+
+
+def working_copy_slips(directory, expected: Expected, file: str = "custom_policy.tf",
+                       address: str = "aws_iam_policy.ecr_custom_read_only", kind: str = "identity",
+                       argument: str = "policy") -> list[Slip]:
+    """Every slip in one file of the learner's working copy: its references, then the policy
+    document ``address`` holds, read as ``kind`` (``"identity"``, ``"trust"`` or ``"repository"``).
+    A missing file gives no slip (the check says it is not written yet)."""
+    from pathlib import Path
+
+    directory = Path(directory)
+    path = directory / file
+    if not path.exists():
+        return []
+    text = path.read_text()
+    context = {p.name: p.read_text() for p in sorted(directory.glob("*.tf")) if p.name != file}
+    document = hcl_document(text, address, expected, argument=argument, context=context)
+    written = {"identity": "policy", "trust": "trust", "repository": "repository_policy"}[kind]
+    return slips(expected, hcl=text, file=file, context=context, **({written: document} if document else {}))
