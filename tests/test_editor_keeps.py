@@ -243,3 +243,28 @@ def test_every_ecr_action_appears_under_its_access_level():
     assert len(picker.boxes) == len(catalogue.actions("ecr")) == 64
     assert {"Permissions management", "Tagging"} <= set(picker.groups)
     assert "ecr:SetRepositoryPolicy" in picker.boxes and "ecr:TagResource" in picker.boxes
+
+
+@pytest.mark.integration  # runs terraform console
+def test_terraform_renders_the_written_expression_as_the_document(tmp_path):
+    """The writer's escapes are Terraform's: policy variables, $${, quotes, backslashes, tabs, non-ASCII."""
+    import os
+    import subprocess
+
+    from iamlab.editor.model import policy_expression, policy_expression_inline
+
+    model = PolicyModel(statements=[StatementModel(
+        "Allow", [], ["arn:aws:ecr:*:*:repository/${aws:username}", 'a"b\\c é\tz', "$${x}", "100%", "$$${y}"], "S1",
+        not_actions=["ecr:Batch*"],
+        condition={"StringEquals": {"aws:ResourceTag/team": ["x", "${aws:PrincipalTag/team}"]},
+                   "Bool": {"aws:SecureTransport": True}, "NumericLessThan": {"s3:max-keys": 10}})],
+        policy_id="id-1", region=REGION, account=ACCOUNT)
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull}
+    # the multi-line expression (custom_policy.tf's) as a local value; the one-line one typed at the console
+    (tmp_path / "policy.tf").write_text(f"locals {{\n  written = {policy_expression(model)}\n}}\n")
+    for expression in ("local.written", policy_expression_inline(model)):
+        shown = subprocess.run(["terraform", "console"], input=expression + "\n", capture_output=True, text=True,
+                               cwd=tmp_path, env=env, timeout=120)
+        assert shown.returncode == 0, shown.stderr
+        rendered = json.loads(json.loads(shown.stdout.strip()))
+        assert normalise(rendered) == normalise(model.document())
