@@ -212,8 +212,12 @@ def write_cell(file_name: str, text: str, exercise: str | None = None, validate:
         progress(f"{message}; references check out. Running terraform validate (about 2 s)…")
     valid, explanation, error = _validate(directory)
     if not valid:
-        return TfCellResult(file_name, True, message + ", but terraform validate does not accept the configuration yet: "
-                            + explanation.splitlines()[0], diff, notes + explanation.splitlines()[1:], error, valid=False)
+        from ..terraform.explain import locations
+
+        where = "; ".join(f"{file}, line {line}" for file, line in locations(error))
+        return TfCellResult(file_name, True, message + ", but terraform validate does not accept the configuration yet"
+                            + (f" ({where})" if where else "") + ": " + explanation.splitlines()[0], diff,
+                            notes + explanation.splitlines()[1:], error, valid=False)
     return TfCellResult(file_name, True, message + "; terraform validate accepts it. Apply when ready: lab.apply()",
                         diff, notes, valid=True)
 
