@@ -214,3 +214,9 @@ def test_working_copy_slips_read_the_learners_file(tmp_path):
     trust = slips.working_copy_slips(tmp_path, BASE, file="main.tf", address="aws_iam_role.ec2_ecr_role", kind="trust",
                                      argument="assume_role_policy")
     assert trust == []
+
+
+def test_what_aws_refuses_is_named_before_what_it_accepts():
+    found = slips.slips(BASE, policy=policy(allow(["ecr:PutImage", "BatchGetImage"], sid="Mixed")))
+    assert [s.id for s in found][:2] == ["missing-prefix", "excess"]
+    assert found[0].blocks and not found[1].blocks

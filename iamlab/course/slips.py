@@ -36,6 +36,9 @@ SLIP_IDS = (
     "repo-principal-account", "repo-principal-everyone", "repo-principal-service",
     "repo-principal-instance-profile", "repo-principal-instance",
 )
+# Slips AWS (or Terraform's plan) refuses outright; the others are accepted and do the wrong thing quietly.
+REFUSED = {"missing-prefix", "effect-case", "effect-invalid", "quoted-reference", "object-without-attribute",
+           "unknown-label", "arn-malformed"}
 _ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.+)$")
 _REFERENCE_TEXT = re.compile(r"^(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*$")
 
@@ -47,7 +50,11 @@ class Slip:
     id: str
     message: str
     where: str = ""  # "Statement \"Login\"", "custom_policy.tf, line 7", ...
-    blocks: bool = True  # False: AWS accepts it, but it is still a slip worth naming
+    blocks: bool | None = None  # refused by AWS or the plan (default: by id, see REFUSED); False: accepted, still a slip
+
+    def __post_init__(self):
+        if self.blocks is None:
+            object.__setattr__(self, "blocks", self.id in REFUSED)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
