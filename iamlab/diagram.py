@@ -23,12 +23,24 @@ COLOURS = {
 
 
 @dataclass
+class StatementNode:
+    """One statement of a policy, drawn inside its policy's box with its own arrows."""
+
+    sid: str
+    reaches: list[str] = field(default_factory=list)  # repository names, ["*"] for all, [] for none
+    actions: list[str] = field(default_factory=list)
+    denies: bool = False
+
+
+@dataclass
 class PolicyNode:
     name: str
     kind: str  # "AWS managed", "customer managed", "inline", "repository policy"
     reaches: list[str] = field(default_factory=list)  # repository names, or ["*"] for all
     actions: list[str] = field(default_factory=list)
     denies: bool = False
+    statements: list[StatementNode] = field(default_factory=list)  # set: one box, one row per statement
+    note: str = ""  # drawn instead of the actions (e.g. "your statements")
 
 
 @dataclass
@@ -71,9 +83,13 @@ def render(picture: AccessPicture, title: str = "") -> graphviz.Digraph:
     for i, policy in enumerate(picture.policies):
         node = f"policy{i}"
         colour = COLOURS["deny"] if policy.denies else COLOURS["policy"]
-        actions = f"\\n{_short_actions(policy.actions)}" if policy.actions else ""
         kind = policy.kind if policy.kind.endswith("policy") else f"{policy.kind} policy"
-        _box(graph, node, f"{kind}\\n{policy.name}{actions}", colour, shape="component")
+        if policy.statements:
+            _statement_box(graph, node, f"{kind}: {policy.name}", policy.statements, colour)
+        else:
+            actions = f"\\n{_short_actions(policy.actions)}" if policy.actions else ""
+            note = f"\\n({policy.note})" if policy.note else ""
+            _box(graph, node, f"{kind}\\n{policy.name}{actions}{note}", colour, shape="component")
         if policy.kind != "repository policy" and picture.role:
             graph.edge("role", node, label="attached")
     with graph.subgraph(name="repositories") as column:  # every repository in one column, reached or not
@@ -81,11 +97,29 @@ def render(picture: AccessPicture, title: str = "") -> graphviz.Digraph:
         for repo in picture.repositories:
             _box(column, f"repo_{repo}", f"ECR repository\\n{repo}", COLOURS["repo"], shape="cylinder")
     for i, policy in enumerate(picture.policies):
-        targets = picture.repositories if "*" in policy.reaches else [r for r in policy.reaches if r in picture.repositories]
-        for repo in targets:
-            graph.edge(f"policy{i}", f"repo_{repo}", label="denies" if policy.denies else "allows",
-                       color="#c0392b" if policy.denies else "#2e7d32")
+        sources = ([(f"policy{i}:s{j}", s.reaches, s.denies) for j, s in enumerate(policy.statements)]
+                   or [(f"policy{i}", policy.reaches, policy.denies)])
+        for source, reaches, denies in sources:
+            targets = picture.repositories if "*" in reaches else [r for r in reaches if r in picture.repositories]
+            for repo in targets:
+                graph.edge(source, f"repo_{repo}", label="denies" if denies else "allows",
+                           color="#c0392b" if denies else "#2e7d32")
     return graph
+
+
+def _statement_box(graph, node_id: str, title: str, statements: list[StatementNode], colour: str) -> None:
+    """One policy, one box; a row (with its own port) per statement."""
+    from html import escape
+
+    rows = [f'<TR><TD BORDER="0"><B>{escape(title)}</B></TD></TR>']
+    for j, statement in enumerate(statements):
+        actions = "<BR/>".join(escape(a.split(":", 1)[-1]) for a in statement.actions)
+        where = ('Resource "*"' if "*" in statement.reaches or not statement.reaches
+                 else ", ".join(statement.reaches))
+        rows.append(f'<TR><TD PORT="s{j}" BGCOLOR="white">statement {escape(statement.sid)} ({escape(where)})'
+                    f"<BR/>{actions}</TD></TR>")
+    graph.node(node_id, f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2">{"".join(rows)}</TABLE>>', shape="box",
+               style="rounded,filled", fillcolor=colour, fontname="Helvetica")
 
 
 class Diagram:

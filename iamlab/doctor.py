@@ -104,8 +104,36 @@ def check_warm_provider() -> Check:
     return Check("warm provider", True, detail)
 
 
+def check_skopeo() -> Check:
+    """Lesson 05 pulls the image with skopeo, a registry client that needs no Docker daemon."""
+    binary = shutil.which("skopeo")
+    if not binary:
+        return Check("skopeo", False, "No `skopeo` program on PATH: lesson 05 cannot pull with a real registry client.",
+                     "Debian/Ubuntu: `sudo apt-get install skopeo`; macOS: `brew install skopeo`. "
+                     "The step-by-step pull works without it.")
+    try:
+        text = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return Check("skopeo", False, f"{binary} does not run: {error}", "Reinstall skopeo.")
+    return Check("skopeo", True, f"{text or 'skopeo'} at {binary}")
+
+
+def check_graphviz() -> Check:
+    """The diagrams are drawn by Graphviz's `dot` (the Python package only calls it)."""
+    binary = shutil.which("dot")
+    if not binary:
+        return Check("graphviz", False, "No Graphviz `dot` program on PATH: the notebooks cannot draw their diagrams.",
+                     "Debian/Ubuntu: `sudo apt-get install graphviz`; macOS: `brew install graphviz`.")
+    try:
+        done = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return Check("graphviz", False, f"{binary} does not run: {error}", "Reinstall Graphviz.")
+    return Check("graphviz", True, f"{(done.stderr or done.stdout).strip() or 'dot'} at {binary}")
+
+
 def run_checks() -> list[Check]:
-    return [check_terraform(), check_provider_source(), check_sandbox(), check_warm_provider()]
+    return [check_terraform(), check_provider_source(), check_sandbox(), check_warm_provider(), check_skopeo(),
+            check_graphviz()]
 
 
 def report(checks: list[Check]) -> str:

@@ -2,12 +2,15 @@
 pull and a push are made of, and how their ARNs are built.
 
 One fact, one place: every layer reads these (the sandbox, the driver, the course, the
-widgets), so this module imports nothing of the package. An ECR repository's ARN is built
+widgets), so this module imports nothing of the package but the
+policy engine's ``pull_needs`` (what a pull needs, which the engine owns). An ECR repository's ARN is built
 here and nowhere else (``repository_arn``), the way the Service Authorization Reference gives it:
 ``arn:${Partition}:ecr:${Region}:${Account}:repository/${RepositoryName}``.
 """
 
 from __future__ import annotations
+
+from .policy.pull_needs import LOGIN, PULL as PULL_CHECKS  # noqa: F401 - what a pull needs is the engine's fact
 
 # -- what the learner's Terraform creates (tf/main.tf) ------------------------------------
 ROLE = "ec2-ecr-role"
@@ -25,12 +28,10 @@ OTHER_REPOSITORY = "reports_app"  # the one least privilege keeps it out of
 REPOSITORIES = (PULL_REPOSITORY, OTHER_REPOSITORY)
 
 # -- the ECR actions a pull and a push are made of ------------------------------------------
-LOGIN = "ecr:GetAuthorizationToken"  # acts on no repository: only Resource "*" grants it
 # The custom policy's pull actions. A pull itself is three permission checks (the login,
 # BatchGetImage for the manifest, GetDownloadUrlForLayer for each layer); registry clients
 # call BatchCheckLayerAvailability when they push, and the lesson's policy keeps it anyway.
 PULL = ("ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer")
-PULL_CHECKS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")  # a pull's checks after the login
 PUSH = ("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
 
 # -- ARNs ---------------------------------------------------------------------------------

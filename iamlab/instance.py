@@ -55,7 +55,6 @@ class Instance:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(instance.environment(self.id, self._info))
         env["REGISTRY_AUTH_FILE"] = str(paths.runtime_dir() / "registry-auth.json")  # private, not a /tmp name
-        env["REGISTRY"] = self._info.endpoint.split("://", 1)[1]
         done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=300)
         result = InstanceRun(command, done.returncode, done.stdout, done.stderr)
         if check:

@@ -9,52 +9,73 @@ The .svg files are outputs: edit this file, not them.
 
 from pathlib import Path
 
-from iamlab.diagram import AccessPicture, PolicyNode, render
+from iamlab.diagram import AccessPicture, PolicyNode, StatementNode, render
+from iamlab.policy.pull_needs import LOGIN, PULL
 
 HERE = Path(__file__).resolve().parent
 REPOS = ["flask_app", "reports_app"]
-PULL = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
-READ_ONLY = PULL + ["ecr:DescribeRepositories", "ecr:ListImages", "ecr:DescribeImages", "ecr:GetRepositoryPolicy"]
-PUSH = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"]
-# Lesson 04's answer, one node per statement: the login belongs to no repository (no arrow),
-# the pull actions reach flask_app only.
-LEAST_PRIVILEGE = [
-    PolicyNode('ecr_custom_read_only: Login, Resource "*"', "customer managed", [], PULL[:1]),
-    PolicyNode("ecr_custom_read_only: PullOneRepository", "customer managed", ["flask_app"], PULL[1:]),
-]
+
+
+def managed_actions(name: str) -> list[str]:
+    """The actions of an AWS managed policy, from moto's copy of AWS's documents (one fact, one place)."""
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    document = json.loads(aws_managed_policies_data)[name]["Document"]
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    return [a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+
+
+READ_ONLY = managed_actions("AmazonEC2ContainerRegistryReadOnly")  # twelve actions, on "*"
+MANAGED = PolicyNode("AmazonEC2ContainerRegistryReadOnly", "AWS managed", ["*"], READ_ONLY)
+# Figures shown above an exercise draw the goal, never the answer: the learner's policy is a box
+# reaching what it should reach, its statements left to them.
+YOURS = "ecr_custom_read_only"
+# Lesson 04's answer, for the readings after it (05): one policy, two statements; the login
+# belongs to no repository (no arrow), the pull actions reach flask_app only.
+LEAST_PRIVILEGE = PolicyNode(YOURS, "customer managed", statements=[
+    StatementNode("Login", [], [LOGIN]),
+    StatementNode("PullOneRepository", ["flask_app"], list(PULL)),
+])
 
 FIGURES = {
     "00-course-map": (
         "What you will build",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      LEAST_PRIVILEGE, REPOS),
+                      [PolicyNode(YOURS, "customer managed", ["flask_app"], note="you write it in lessons 03-04")], REPOS),
     ),
     "01-keycard": (
-        "The keycard: a role EC2 may assume, worn through an instance profile",
-        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"], [], []),
+        "The keycard: a role, worn by the instance through an instance profile",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["who? (the trust policy says)"], [], []),
     ),
     "02-managed-policy": (
         "An AWS managed policy opens every repository for reading",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      [PolicyNode("AmazonEC2ContainerRegistryReadOnly", "AWS managed", ["*"], READ_ONLY)], REPOS),
+                      [MANAGED], REPOS),
     ),
     "03-custom-policy": (
         "A custom policy next to the managed one: access adds up",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      [PolicyNode("AmazonEC2ContainerRegistryReadOnly", "AWS managed", ["*"], READ_ONLY),
-                       PolicyNode("ecr_custom_read_only", "customer managed", ["*"], PULL)], REPOS),
+                      [MANAGED, PolicyNode(YOURS, "customer managed", ["*"], note="your actions")], REPOS),
     ),
     "04-least-privilege": (
+        "The goal: the instance pulls one repository, and nothing else",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+                      [PolicyNode(YOURS, "customer managed", ["flask_app"], note="your statements")], REPOS),
+    ),
+    "05-least-privilege": (
         "Least privilege: log in anywhere, pull one repository",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      LEAST_PRIVILEGE, REPOS),
+                      [LEAST_PRIVILEGE], REPOS),
     ),
     "06-beyond": (
         "An explicit Deny, and a repository policy that grants on its own",
         AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
-                      [*LEAST_PRIVILEGE,
-                       PolicyNode("deny-push", "inline", ["*"], PUSH, denies=True),
-                       PolicyNode("on reports_app", "repository policy", ["reports_app"], PULL[1:])], REPOS),
+                      [LEAST_PRIVILEGE,
+                       PolicyNode("deny-push", "inline", ["*"], denies=True, note="yours: what must a push never do?"),
+                       PolicyNode("on reports_app", "repository policy", ["reports_app"], note="yours: who may pull it?")],
+                      REPOS),
     ),
 }
 

@@ -48,3 +48,17 @@ def test_doctor_says_whether_the_warm_provider_is_used_and_why(monkeypatch):
     monkeypatch.setenv("IAMLAB_WARM_PROVIDER", "maybe")
     check = doctor.check_warm_provider()
     assert not check.ok and "on, off or auto" in check.fix
+
+
+@pytest.mark.parametrize("check, program", [(doctor.check_skopeo, "skopeo"), (doctor.check_graphviz, "Graphviz `dot`")])
+def test_missing_skopeo_or_graphviz_is_explained_with_the_fix(monkeypatch, tmp_path, check, program):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    found = check()
+    assert not found.ok and program in found.detail and "apt-get install" in found.fix
+
+
+def test_skopeo_and_graphviz_are_checked_and_found_here(monkeypatch):
+    for name in ("check_terraform", "check_provider_source", "check_sandbox", "check_warm_provider"):
+        monkeypatch.setattr(doctor, name, lambda name=name: doctor.Check(name, True, "not run here"))
+    checks = {c.name: c for c in doctor.run_checks()}
+    assert checks["skopeo"].ok and checks["graphviz"].ok

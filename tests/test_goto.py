@@ -94,9 +94,7 @@ def test_the_lessons_own_exercise_files_are_kept(wc):
     assert [(c.file, c.new_text) for c in moved.changes] == [("deny_push.tf", None)]
 
 
-def test_a_policy_the_course_cannot_read_offline_is_kept(wc):
-    go("05", wc)
-    (wc / "custom_policy.tf").write_text('''data "aws_iam_policy_document" "pull" {
+POLICY_DOCUMENT_LOGIN_ONLY = '''data "aws_iam_policy_document" "pull" {
   statement {
     actions   = ["ecr:GetAuthorizationToken"]
     resources = ["*"]
@@ -105,16 +103,32 @@ def test_a_policy_the_course_cannot_read_offline_is_kept(wc):
 
 resource "aws_iam_policy" "ecr_custom_read_only" {
   name   = "ecr_custom_read_only"
-  policy = data.aws_iam_policy_document.pull.json
+  policy = POLICY
 }
 
 resource "aws_iam_role_policy_attachment" "ecr_custom_read_only" {
   role       = aws_iam_role.ec2_ecr_role.name
   policy_arn = aws_iam_policy.ecr_custom_read_only.arn
 }
-''')
+'''
+
+
+def test_a_policy_the_course_cannot_read_offline_is_kept(wc):
+    go("05", wc)
+    (wc / "custom_policy.tf").write_text(POLICY_DOCUMENT_LOGIN_ONLY.replace(
+        "POLICY", 'replace(data.aws_iam_policy_document.pull.json, "x", "x")'))
     planned = stages.plan("05", wc)
     assert planned.keeps_everything and "cannot judge offline" in planned.announcement()
+
+
+def test_a_policy_document_data_source_is_judged_by_its_effect(wc):
+    """data "aws_iam_policy_document" (lesson 03 teaches it) is read offline: a login-only policy does
+    not reach lesson 05's start, so goto says so and keeps the learner's file in backups/."""
+    go("05", wc)
+    (wc / "custom_policy.tf").write_text(POLICY_DOCUMENT_LOGIN_ONLY.replace("POLICY", "data.aws_iam_policy_document.pull.json"))
+    planned = stages.plan("05", wc)
+    assert not planned.keeps_everything
+    assert [c.file for c in planned.changes] == ["custom_policy.tf"] and "backups" in planned.announcement()
 
 
 def test_going_back_before_03_moves_the_custom_policy_aside(wc):

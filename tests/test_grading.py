@@ -137,4 +137,5 @@ def test_pasted_arns_are_found_with_file_and_line(tmp_path):
     (tmp_path / "main.tf").write_text('policy_arn = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"\n')
     assert mistakes.pasted_arns(tmp_path) == [("custom_policy.tf", 3, "arn:aws:ecr:us-east-1:123456789012:repository/flask_app")]
     mistake = mistakes.pasted_arn(tmp_path)
-    assert mistake.name == "pasted-arn" and "data.aws_ecr_repository.pull.arn" in mistake.message
+    assert mistake.name == "pasted-arn" and "custom_policy.tf, line 3" in mistake.message
+    assert "data.aws_ecr_repository.pull.arn" not in mistake.message  # the slip is named, the answer is not given

@@ -130,7 +130,7 @@ def test_validate_errors_are_explained(working_copy):
              '  policy_arn = aws_iam_policy.ecr_custom_read_only.arn\n}\n'
     result = magic.write_cell("extra.tf", broken)
     assert result.written and result.valid is False and not result
-    assert "refers to a resource or variable that is not declared" in str(result)
+    assert "no .tf file of your working copy declares" in str(result) and "extra.tf, line 2" in str(result)
     assert "aws_iam_role.no_such_role" in result.problem
     fixed = magic.write_cell("custom_policy.tf", REFERENCES["03-custom-policy"].files["custom_policy.tf"])
     assert fixed.written and fixed.valid is False  # extra.tf is still broken: the whole configuration is validated
@@ -150,3 +150,65 @@ def test_course_test_cells_run_only_in_solutions_mode(course_home, monkeypatch):
     monkeypatch.setenv("IAMLAB_SOLUTIONS", "1")
     failed = shell.run_cell("%%course_test a hidden claim\nran = True\nassert False")
     assert not failed.success and isinstance(failed.error_in_exec, AssertionError) and shell.user_ns["ran"] is True
+
+
+POLICY_CELL = '''resource "aws_iam_policy" "ecr_custom_read_only" {{
+  name   = "ecr_custom_read_only"
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = ["ecr:GetAuthorizationToken"], Resource = {resource} }}]
+  }})
+}}
+
+resource "aws_iam_role_policy_attachment" "ecr_custom_read_only" {{
+  role       = aws_iam_role.ec2_ecr_role.name
+  policy_arn = {attach}
+}}
+'''
+
+
+@pytest.mark.parametrize("resource, attach, slip, line", [
+    ('"*"', "aws_iam_policy.ecr_custom_read_only", "object-without-attribute", 11),
+    ('"data.aws_ecr_repository.pull.arn"', "aws_iam_policy.ecr_custom_read_only.arn", "quoted-reference", 5),
+    ("data.aws_ecr_repository.pull", "aws_iam_policy.ecr_custom_read_only.arn", "object-without-attribute", 5),
+    ("data.aws_ecr_repository.flask.arn", "aws_iam_policy.ecr_custom_read_only.arn", "unknown-label", 5),
+])
+def test_the_cell_refuses_what_the_plan_would_refuse_without_running_terraform(working_copy, resource, attach, slip, line):
+    steps = []
+    result = magic.write_cell("custom_policy.tf", POLICY_CELL.format(resource=resource, attach=attach),
+                              progress=steps.append)
+    assert result.written and result.valid is False and not result
+    assert f"custom_policy.tf, line {line}" in result.message and "plan would refuse" in result.message
+    assert "Next step:" in str(result)
+    assert "validate accepts" not in str(result)
+    assert steps == []  # refused statically: Terraform never started
+    for answer in ("data.aws_ecr_repository.pull.arn", "aws_iam_policy.ecr_custom_read_only.arn"):
+        assert answer not in result.message + " ".join(result.notes)
+
+
+def test_a_hand_typed_arn_is_noted_not_refused(working_copy):
+    arn = '"arn:aws:ecr:us-east-1:123456789012:repository/flask_app"'
+    result = magic.write_cell("custom_policy.tf", POLICY_CELL.format(resource=arn, attach="aws_iam_policy.ecr_custom_read_only.arn"),
+                              validate=False)
+    assert result.ok and any("typed by hand" in note for note in result.notes)
+
+
+def test_a_terraform_failure_renders_itself_without_a_traceback():
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from iamlab.terraform import TerraformFailed
+    from iamlab.terraform.explain import explain
+
+    error = ('Error: Incorrect attribute value type\n\n  on custom_policy.tf line 11, in resource '
+             '"aws_iam_role_policy_attachment" "ecr_custom_read_only":\n  11:   policy_arn = aws_iam_policy.x\n')
+    failure = TerraformFailed("plan", 1, explain("", error), error)
+    assert failure.locations == [("custom_policy.tf", 11)]
+    shell = InteractiveShell.instance()
+    shell.user_ns["failure"] = failure
+    with capture_output() as captured:
+        shell.run_cell("raise failure")
+    shown = captured.stdout + captured.stderr
+    assert "terraform plan failed (custom_policy.tf, line 11)" in shown and "Next step:" in shown
+    assert "Traceback" not in shown and "File \"" not in shown
+    assert "custom_policy.tf, line 11" in failure._repr_html_()

@@ -33,3 +33,34 @@ def test_the_widget_grades_each_question():
         wrong = next(o for i, o in enumerate(question.options) if i != question.correct)
         assert not quiz.answer(number, wrong)
         assert "Not quite" in quiz.items[number - 1].feedback.value
+
+
+def test_the_score_names_the_reading_to_reopen_per_wrong_answer():
+    import re
+    from pathlib import Path
+
+    from iamlab.course import hints, quiz
+
+    root = Path(__file__).resolve().parents[1]
+    answers = [q.options[q.correct] for q in quiz.QUESTIONS]
+    assert str(quiz.score(answers)).startswith(f"Score: {len(answers)} / {len(answers)}")
+    wrong = list(answers)
+    wrong[4] = quiz.QUESTIONS[4].options[0]
+    result = quiz.score(wrong[:-1])  # the last one unanswered
+    assert (result.right, result.total) == (len(answers) - 2, len(answers))
+    assert [n for n, _ in result.reopen] == [5, len(answers)]
+    assert "lessons/04-least-privilege.md#step-3-the-login-token-belongs-to-no-repository" in str(result)
+    for question in quiz.QUESTIONS:
+        reading = (root / question.reading).read_text()
+        headings = {hints.anchor(h) for h in re.findall(r"^#+ (.+)$", reading, re.M)}
+        assert question.link.split("#")[1] in headings, question.prompt
+
+
+def test_the_quiz_widget_scores():
+    from iamlab.course import quiz
+    from iamlab.widgets.quiz import Quiz
+
+    widget = Quiz()
+    widget.answer(1, quiz.QUESTIONS[0].options[quiz.QUESTIONS[0].correct])
+    widget.score_button.click()
+    assert 'data-right="1"' in widget.score_view.value and "Question 2: reopen" in widget.score_view.value

@@ -222,3 +222,17 @@ def test_login_fails_without_resource_star(world):
     report = pull_steps(instance_id, "flask_app")
     assert not report.pulled and report.denied_step.permission == "ecr:GetAuthorizationToken"
     assert "on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action" in report.denied_step.detail
+
+
+def test_instance_env_exports_the_registry_the_readings_skopeo_command_uses(world, puller, tmp_path):
+    """lessons/05: after `eval "$(python -m iamlab instance env ID)"`, skopeo pulls from $REGISTRY."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(instance.environment(puller))
+    proxy = instance.session(puller).client("ecr").get_authorization_token()["authorizationData"][0]["proxyEndpoint"]
+    assert env["REGISTRY"] == proxy.split("://", 1)[1]
+    assert "export REGISTRY=" in instance.export(puller)
+    command = ('skopeo copy --src-tls-verify=false --src-creds "AWS:$(aws ecr get-login-password)" '
+               f'"docker://$REGISTRY/flask_app:latest" dir:{tmp_path}/flask_app')
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "flask_app" / "manifest.json").exists()

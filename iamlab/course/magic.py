@@ -15,9 +15,12 @@ explained in the learner's terms:
 3. the HCL parses (python-hcl2, with the line), and declares no block another file
    already declares.
 
-Then ``terraform validate`` runs through the course's Terraform driver (its CLI
-config, the sandbox), and the cell shows the diff against what was there. Nothing
-is applied: ``lab.apply()`` does that.
+Then the references are checked as the plan would check them (``terraform.refcheck``:
+every resource and data source named is declared, none is named whole where a string
+goes, none is a reference in quotes), in milliseconds, with file and line; only when
+they hold does ``terraform validate`` run through the course's Terraform driver (its
+CLI config, the sandbox), with a progress line meanwhile. The cell shows the diff
+against what was there. Nothing is applied: ``lab.apply()`` does that.
 
 Which exercise a cell belongs to matters only in solutions mode (which reference to
 write): ``%%tf custom_policy.tf --exercise 04-scope``, or the exercise's name anywhere
@@ -32,11 +35,12 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .. import paths
 from ..facts import CUSTOM_POLICY
 from ..terraform import config as tfconfig
-from ..terraform import edits, policy_file, workspace
+from ..terraform import edits, policy_file, refcheck, workspace
 
 FILE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.tf")
 TODO = re.compile(r"\bTODO\b")
@@ -150,8 +154,9 @@ def _validate(directory: Path) -> tuple[bool, str, str]:
 
 
 def write_cell(file_name: str, text: str, exercise: str | None = None, validate: bool = True,
-               directory: Path | None = None) -> TfCellResult:
-    """Everything ``%%tf`` does, callable from tests and code."""
+               directory: Path | None = None, progress: Callable[[str], None] | None = None) -> TfCellResult:
+    """Everything ``%%tf`` does, callable from tests and code. ``progress`` receives a line
+    before each step that may take a while (the cell shows it, then clears it)."""
     from . import solutions_mode
     from .lessons import REFERENCES, exercise_writing
 
@@ -193,12 +198,26 @@ def write_cell(file_name: str, text: str, exercise: str | None = None, validate:
     target.write_text(body)
     diff = edits.unified_diff(old, body, file_name)
     message = f"Wrote {file_name}" if old != body else f"{file_name} is unchanged"
+    problems = refcheck.check_directory(directory)
+    notes += [str(p) for p in problems if not p.blocks and p.file == file_name]
+    refused = [p for p in problems if p.blocks]
+    if refused:
+        first = refused[0]
+        return TfCellResult(file_name, True, f"{message}, but the plan would refuse it ({first.where}): {first.message}",
+                            diff, notes + [f"Next step: {first.next_step}"],
+                            "\n\n".join(str(p) for p in refused), valid=False)
     if not validate:
         return TfCellResult(file_name, True, message + ".", diff, notes)
+    if progress is not None:
+        progress(f"{message}; references check out. Running terraform validate (about 2 s)…")
     valid, explanation, error = _validate(directory)
     if not valid:
-        return TfCellResult(file_name, True, message + ", but terraform validate does not accept the configuration yet: "
-                            + explanation.splitlines()[0], diff, notes + explanation.splitlines()[1:], error, valid=False)
+        from ..terraform.explain import locations
+
+        where = "; ".join(f"{file}, line {line}" for file, line in locations(error))
+        return TfCellResult(file_name, True, message + ", but terraform validate does not accept the configuration yet"
+                            + (f" ({where})" if where else "") + ": " + explanation.splitlines()[0], diff,
+                            notes + explanation.splitlines()[1:], error, valid=False)
     return TfCellResult(file_name, True, message + "; terraform validate accepts it. Apply when ready: lab.apply()",
                         diff, notes, valid=True)
 
@@ -218,7 +237,39 @@ def tf(line: str, cell: str) -> TfCellResult:
     if len(files) != 1:
         return TfCellResult(line.strip() or "?", False,
                             "Name the file on the first line: %%tf custom_policy.tf (then your HCL below it).")
-    return write_cell(files[0], cell, exercise=exercise, validate="--no-validate" not in words)
+    with ProgressLine() as progress:
+        return write_cell(files[0], cell, exercise=exercise, validate="--no-validate" not in words, progress=progress)
+
+
+class ProgressLine:
+    """One line shown in the cell's output while a step runs, removed when the cell answers
+    (outside IPython, nothing is shown)."""
+
+    def __init__(self):
+        self.handle = None
+
+    def __call__(self, line: str) -> None:
+        try:
+            from IPython import get_ipython
+            from IPython.display import HTML, display
+        except ImportError:
+            return
+        if get_ipython() is None:
+            return
+        shown = HTML(f'<div class="iamlab-progress"><i>{html.escape(line)}</i></div>')
+        if self.handle is None:
+            self.handle = display(shown, display_id=True)
+        else:
+            self.handle.update(shown)
+
+    def __enter__(self) -> "ProgressLine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.handle is not None:
+            from IPython.display import HTML
+
+            self.handle.update(HTML(""))
 
 
 def course_test(line: str, cell: str) -> None:

@@ -90,7 +90,8 @@ def pasted_arn(directory: Path) -> Mistake | None:
     if not found:
         return None
     file, line, arn = found[0]
-    what = "data.aws_ecr_repository.pull.arn" if repository_of(arn) else "the resource's .arn (e.g. aws_iam_policy.ecr_custom_read_only.arn)"
+    what = ("the data source that reads the repository" if repository_of(arn)
+            else "the resource that creates it (one of its attributes holds the ARN)")
     return Mistake("pasted-arn",
-                   f"{file}, line {line}: the ARN {arn} is typed in. Refer to it instead ({what}): no account id or "
-                   "region typed by hand, and a wrong name fails at plan time instead of silently matching nothing.")
+                   f"{file}, line {line}: the ARN {arn} is typed in. Refer to it instead, through {what}: no account "
+                   "id or region typed by hand, and a wrong name fails at plan time instead of silently matching nothing.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .. import facts
 from ..policy import catalogue
+from ..policy.grammar import MalformedPolicyDocument, check_condition
 from ..policy.matching import action_matches
 from .model import ALL, REPO_PREFIX, PolicyModel
 
@@ -91,17 +92,33 @@ def check(model: PolicyModel) -> list[Finding]:
     for i, statement in enumerate(model.statements):
         if statement.effect not in ("Allow", "Deny"):
             findings.append(Finding(ERROR, i, "BAD_EFFECT", "Effect must be Allow or Deny."))
-        if not statement.actions:
+        if statement.not_actions is None and not statement.actions:
             findings.append(Finding(ERROR, i, "NO_ACTIONS", "This statement grants nothing: choose at least one action."))
-        if not statement.resources:
+        if statement.not_actions is not None and not statement.not_actions:
+            findings.append(Finding(ERROR, i, "NO_ACTIONS", "NotAction needs at least one action to leave out."))
+        if statement.not_resources is None and not statement.resources:
             findings.append(Finding(ERROR, i, "NO_RESOURCES", "This statement applies to nothing: choose at least one resource."))
-        for action in statement.actions:
+        if statement.not_resources is not None and not statement.not_resources:
+            findings.append(Finding(ERROR, i, "NO_RESOURCES", "NotResource needs at least one resource to leave out."))
+        for action in statement.actions + (statement.not_actions or []):
             problem = check_action(action)
             if problem:
                 findings.append(Finding(ERROR, i, problem[0], problem[1]))
-        for resource in statement.resources:
+        for resource in statement.resources + (statement.not_resources or []):
             if not resource.startswith(REPO_PREFIX):
                 findings += [Finding(level, i, code, message) for level, code, message in check_arn(resource, model)]
+        try:
+            check_condition(statement.condition)
+        except MalformedPolicyDocument as error:
+            findings.append(Finding(ERROR, i, "BAD_CONDITION", str(error)))
+        if statement.effect == "Allow" and statement.not_actions is not None:
+            findings.append(Finding(WARNING, i, "ALLOW_NOT_ACTION", (
+                "Allow with NotAction allows every action of every service except those listed, on the resources "
+                "named: far more than it reads like. List the actions to allow instead.")))
+        if statement.effect == "Allow" and statement.not_resources is not None:
+            findings.append(Finding(WARNING, i, "ALLOW_NOT_RESOURCE", (
+                "Allow with NotResource allows the actions on every resource except those listed, including "
+                "repositories created later.")))
         findings += _redundancy(i, statement.actions)
         moving = model.resourceless_actions(i)
         if moving and statement.effect == "Allow":

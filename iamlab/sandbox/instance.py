@@ -60,7 +60,14 @@ def environment(instance_id: str, info: SandboxInfo | None = None) -> dict[str, 
         "AWS_DEFAULT_REGION": info.region,
         "AWS_REGION": info.region,
         **isolation(),
+        "REGISTRY": registry_host(info),  # what GetAuthorizationToken's proxyEndpoint names, without http://
     }
+
+
+def registry_host(info: SandboxInfo) -> str:
+    """The sandbox's registry, as a registry client names it (``127.0.0.1:PORT``): ECR's
+    ``ACCOUNT.dkr.ecr.REGION.amazonaws.com`` stands here."""
+    return info.endpoint.split("://", 1)[1]
 
 
 def export(instance_id: str) -> str:

@@ -45,12 +45,39 @@ def discard(line: str) -> None:
 
 
 class TerraformFailed(RuntimeError):
-    """A Terraform command failed. ``str()`` is the learner-facing explanation."""
+    """A Terraform command failed. ``str()`` is the learner-facing explanation.
+
+    Raised in a notebook cell it renders itself instead of a Python traceback (IPython's
+    ``_render_traceback_``): what failed, which file and line, the next step, then
+    Terraform's own error blocks."""
 
     def __init__(self, command: str, returncode: int | None, explanation: str, error: str, stdout: str = ""):
         self.command, self.returncode = command, returncode
         self.explanation, self.error, self.stdout = explanation, error, stdout
         super().__init__(f"`terraform {command}` failed.\n{explanation}\n\n{error}")
+
+    @property
+    def locations(self) -> list[tuple[str, int]]:
+        """``[("custom_policy.tf", 12)]``: the files and lines Terraform's errors point at."""
+        from .explain import locations
+
+        return locations(self.error)
+
+    def where(self) -> str:
+        return "; ".join(f"{file}, line {line}" for file, line in self.locations)
+
+    def _render_traceback_(self) -> list[str]:
+        head = f"terraform {self.command} failed" + (f" ({self.where()})" if self.locations else "") + "."
+        return [head, "", *self.explanation.splitlines(), "", *self.error.splitlines()]
+
+    def _repr_html_(self) -> str:
+        import html
+
+        where = f" <span>({html.escape(self.where())})</span>" if self.locations else ""
+        return (f'<div class="iamlab-terraform-failed" style="background:#fde4e4;padding:6px 10px;border-radius:4px">'
+                f"<b>terraform {html.escape(self.command)} failed</b>{where}"
+                f"<p>{html.escape(self.explanation).replace(chr(10), '<br>')}</p>"
+                f"<details><summary>Terraform's error</summary><pre>{html.escape(self.error)}</pre></details></div>")
 
 
 class TerraformBusy(RuntimeError):

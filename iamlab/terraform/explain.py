@@ -77,6 +77,18 @@ RULES: list[tuple[str, str]] = [
         "Next step: check the ARN or name in the error below for a typo.",
     ),
     (
+        r"Inappropriate value for attribute|string required|Incorrect attribute value type",
+        "Your configuration hands Terraform a value of the wrong type: most often a resource or data source "
+        "named whole (the object, with all its attributes) where one string, such as an ARN, goes.\n"
+        "Next step: open the file and line shown below and pick the one attribute the argument needs.",
+    ),
+    (
+        r"is an invalid ARN|invalid ARN|doesn't look like an ARN|must be in ARN format",
+        "A value that must be an ARN is not one. A reference in quotes is only text: Terraform sends its "
+        "characters as they are instead of the ARN it names.\n"
+        "Next step: open the file and line shown below; write the reference without quotes.",
+    ),
+    (
         r"Reference to undeclared resource|Reference to undeclared input variable",
         "Your configuration refers to a resource or variable that is not declared "
         "(often one you commented out, or a typo in its name).\n"
@@ -108,6 +120,19 @@ def error_blocks(stderr: str) -> str:
     blocks = re.split(r"\n(?=Error: )", "\n" + text)
     errors = [block.strip() for block in blocks if block.strip().startswith("Error: ")]
     return "\n\n".join(errors) if errors else text.strip()
+
+
+_LOCATION = re.compile(r"on (?P<file>[\w./-]+\.tf(?:\.json)?) line (?P<line>\d+)")
+
+
+def locations(error: str) -> list[tuple[str, int]]:
+    """Where Terraform says each error is: ``[("custom_policy.tf", 12), ...]`` (first seen first)."""
+    found = []
+    for match in _LOCATION.finditer(error):
+        place = (match["file"].rsplit("/", 1)[-1], int(match["line"]))
+        if place not in found:
+            found.append(place)
+    return found
 
 
 def killed(returncode: int) -> str | None:

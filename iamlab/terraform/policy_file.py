@@ -111,3 +111,31 @@ def course_data_sources() -> dict[str, str]:
     A policy refers to ``data.aws_ecr_repository.pull.arn``: the same data source everywhere
     (the lesson, the references, the editor), never a second one for the same repository."""
     return dict(_course_data_sources(str(paths.course_tf_dir())))
+
+
+def declared_repositories(texts) -> dict[str, str]:
+    """``{"pull": "flask_app"}``: each ``data "aws_ecr_repository"`` label in these ``.tf`` texts and
+    the repository it reads (a ``var.`` default followed); texts that do not parse are skipped."""
+    import hcl2
+
+    trees = []
+    for text in texts:
+        try:
+            trees.append(hcl2.loads(text if text.endswith("\n") else text + "\n"))
+        except Exception:  # noqa: BLE001 - another check reports the syntax error
+            continue
+    defaults, found = {}, {}
+    for tree in trees:
+        for entry in tree.get("variable", []):
+            for name, body in entry.items():
+                defaults[name.strip('"')] = str(body.get("default", "")).strip('"')
+    for tree in trees:
+        for entry in tree.get("data", []):
+            for kind, named in entry.items():
+                if kind.strip('"') != "aws_ecr_repository":
+                    continue
+                for label, body in named.items():
+                    value = str(body.get("name", "")).strip('"')
+                    variable = re.fullmatch(r"\$\{var\.(\w+)\}", value)
+                    found[label.strip('"')] = defaults.get(variable.group(1), "") if variable else value
+    return found

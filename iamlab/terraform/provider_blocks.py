@@ -41,7 +41,7 @@ class ProviderBlock:
             shown = self.file.relative_to(root)
         except ValueError:
             shown = self.file
-        name = f'provider "aws"' + (f' (alias "{self.alias}")' if self.alias else "")
+        name = 'provider "aws"' + (f' (alias "{self.alias}")' if self.alias else "")
         inside = f" in {self.module}" if self.module else ""
         return f"{name}{inside}, {shown} line {self.line}"
 

