@@ -12,8 +12,8 @@ scaffold. It is looked for in everything a learner can read before answering, in
 What counts as the answer, from the solution's code blocks:
 
 * a typed answer (a JSON value): each string it holds; for a prediction, each question with its answer;
-* a Terraform answer: each quoted string and each reference (``data.x.y.arn``) the scaffold does not already
-  hold. One the learner already has in an earlier code cell (the login action in 04's scaffolds), or a word of
+* a Terraform answer: each quoted string, each reference (``data.x.y.arn``) and each inline object's key
+  (``{ AWS = ...}``) the scaffold does not already hold. One the learner already has in an earlier code cell (the login action in 04's scaffolds), or a word of
   the policy language (``"*"``, ``"Allow"``, ``"Deny"``), is no answer on its own: it counts only together with
   the rest of its statement, in one paragraph, list item, test line or figure (04-scope: the login on ``"*"``).
   A statement is also called by its ``Sid`` in prose ("the login").
@@ -68,7 +68,7 @@ def _markdown_units(cell_index: int, source: str, skip_objectives: bool) -> list
         figure = (NOTEBOOKS / target).resolve()
         assert figure.is_file(), f"markdown cell {cell_index} shows {target}, which does not exist"
         if figure.suffix == ".svg":
-            texts = re.findall(r"<text\b[^>]*>(.*?)</text>", figure.read_text(), flags=re.S)
+            texts = re.findall(r"<text\b[^>]*>(.*?)</text>", figure.read_text(), flags=re.DOTALL)
             units.append(Unit(f"markdown cell {cell_index}: figure {target}",
                               " | ".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in texts)))
     return units
@@ -84,7 +84,7 @@ def answered_at(cells, index: int, exercise: str) -> int:
     for i in range(index, len(cells)):
         cell = cells[i]
         if cell.cell_type == "code" and "test-only" not in _tags(cell) and \
-                re.search(r'^\s*(\w+\s*=\s*)?(check|solution)\("' + re.escape(exercise) + r'"|^\s*(\w+\s*=\s*)?predict\(', cell.source, flags=re.M):
+                re.search(r'^\s*(\w+\s*=\s*)?(check|solution)\("' + re.escape(exercise) + r'"|^\s*(\w+\s*=\s*)?predict\(', cell.source, flags=re.MULTILINE):
             return i
     return index
 
@@ -125,18 +125,21 @@ class Fact:
 
 def _occurs(spelling: str, text: str) -> bool:
     """``spelling`` in ``text`` as a whole token (case-insensitive): BatchGetImage is not in BatchGetImages."""
-    return re.search(r"(?<![\w.:/-])" + re.escape(spelling) + r"(?![\w-]|\.\w)", text, flags=re.I) is not None
+    return re.search(r"(?<![\w.:/-])" + re.escape(spelling) + r"(?![\w-]|\.\w)", text, flags=re.IGNORECASE) is not None
 
 
 def _spellings(token: str) -> tuple[str, ...]:
     """An action also reads as its bare name (figures draw ``BatchGetImage``); a quoted word stays quoted."""
     if re.fullmatch(r"[a-z0-9-]+:[A-Za-z*]+", token):
         return token, token.split(":", 1)[1]
+    if token.startswith("{ "):  # { AWS = in HCL, {"AWS": in JSON
+        key = token[2:-2]
+        return token, f"{{{key} =", f'{{"{key}":', f'{{ "{key}":'
     return (f'"{token}"',) if token in GENERIC else (token,)
 
 
 def _code_blocks(markdown: str) -> list[tuple[str, str]]:
-    return re.findall(r"```(\w*)\n(.*?)```", markdown, flags=re.S)
+    return re.findall(r"```(\w*)\n(.*?)```", markdown, flags=re.DOTALL)
 
 
 def _strings(value) -> list[str]:
@@ -169,6 +172,7 @@ def _terraform_facts(text: str, scaffold: str, given: str) -> list[Fact]:
         body = "\n".join(block)
         tokens = re.findall(r'"([^"\n]+)"', body)
         tokens += re.findall(r"(?<![\w\".])((?:data\.)?aws_[a-z0-9_]+\.[a-z0-9_]+\.[a-z_]+)(?![\w.])", body)
+        tokens += [f"{{ {key} =" for key in re.findall(r"\{[ \t]*([A-Za-z]+)[ \t]*=", body)]  # an inline object's key: { AWS = ... }
         new = [t for t in dict.fromkeys(tokens) if not any(_occurs(s, scaffold) for s in _spellings(t))]
         strong = [t for t in new if t not in GENERIC and not any(_occurs(s, given) for s in _spellings(t))]
         weak = [t for t in new if t not in strong]
@@ -199,7 +203,7 @@ def answer_facts(exercise: str, scaffold: str, given: str) -> list[Fact]:
     if exercise == "04-predict":
         return _prediction_facts(_step2_prediction())
     facts = []
-    for language, body in _code_blocks(solution(exercise).markdown):
+    for language, body in _code_blocks(str(solution(exercise))):  # the text a learner opens
         if language == "python":
             try:
                 value = json.loads(body)
@@ -264,6 +268,9 @@ def test_the_yardstick_finds_each_kind_of_leak():
     step2 = answer_facts("04-predict", "", "")
     assert any(f.found_in('step2 = {"login": "denied", "pull:flask_app": "denied", "pull:reports_app": "denied"}') for f in step2)
     assert not any(f.found_in('Will the instance be able to **log in**? Write `"allowed"` or `"denied"` for each') for f in step2)
+    principal = answer_facts("06-repository-policy", _scaffold("06-repository-policy"), "")
+    assert any(f.found_in("Fill in the `Principal`: the role's ARN, by reference (`{ AWS = ... }`).") for f in principal)
+    assert not any(f.found_in("AWS's own narrow policy") for f in principal)
     trust = answer_facts("01-trust", "", "")
     assert any(f.found_in('assert statement["Principal"] == {"Service": "ec2.amazonaws.com"}') for f in trust)
 
