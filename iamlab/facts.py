@@ -2,15 +2,12 @@
 pull and a push are made of, and how their ARNs are built.
 
 One fact, one place: every layer reads these (the sandbox, the driver, the course, the
-widgets), so this module imports nothing of the package but the
-policy engine's ``pull_needs`` (what a pull needs, which the engine owns). An ECR repository's ARN is built
+widgets), so this module imports nothing of the package. An ECR repository's ARN is built
 here and nowhere else (``repository_arn``), the way the Service Authorization Reference gives it:
 ``arn:${Partition}:ecr:${Region}:${Account}:repository/${RepositoryName}``.
 """
 
 from __future__ import annotations
-
-from .policy.pull_needs import LOGIN, PULL as PULL_CHECKS  # noqa: F401 - what a pull needs is the engine's fact
 
 # -- what the learner's Terraform creates (tf/main.tf) ------------------------------------
 ROLE = "ec2-ecr-role"
@@ -32,6 +29,18 @@ REPOSITORIES = (PULL_REPOSITORY, OTHER_REPOSITORY)
 # BatchGetImage for the manifest, GetDownloadUrlForLayer for each layer); registry clients
 # call BatchCheckLayerAvailability when they push, and the lesson's policy keeps it anyway.
 PULL = ("ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer")
+# What a pull needs from IAM, for every lesson, check and figure. A pull (docker pull, skopeo copy)
+# makes three permission checks: the login (on no repository: only Resource "*" grants it), then
+# BatchGetImage for the manifest and GetDownloadUrlForLayer for each blob, on the repository.
+# BatchCheckLayerAvailability is what a push asks ("is this layer there already?"); some clients
+# ask it on a pull too, so a pull works with or without it and graders accept both. This agrees
+# with AWS's AmazonEC2ContainerRegistryPullOnly (Oct 2024), which adds BatchImportUpstreamImage
+# for pull-through caches (the course has none).
+LOGIN = "ecr:GetAuthorizationToken"
+PULL_CHECKS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")  # a pull's checks after the login
+PULL_NEEDS = (LOGIN, *PULL_CHECKS)  # every check a pull makes
+PULL_ACCEPTED = (*PULL_NEEDS, "ecr:BatchCheckLayerAvailability")  # what a pull-only policy may grant
+PULL_ONLY_MANAGED = (*PULL_NEEDS, "ecr:BatchImportUpstreamImage")  # AWS's AmazonEC2ContainerRegistryPullOnly
 PUSH = ("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
 
 # -- ARNs ---------------------------------------------------------------------------------

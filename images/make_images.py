@@ -10,7 +10,7 @@ The .svg files are outputs: edit this file, not them.
 from pathlib import Path
 
 from iamlab.diagram import AccessPicture, PolicyNode, StatementNode, render
-from iamlab.policy.pull_needs import LOGIN, PULL
+from iamlab.facts import LOGIN, PULL_CHECKS
 
 HERE = Path(__file__).resolve().parent
 REPOS = ["flask_app", "reports_app"]
@@ -36,7 +36,7 @@ YOURS = "ecr_custom_read_only"
 # belongs to no repository (no arrow), the pull actions reach flask_app only.
 LEAST_PRIVILEGE = PolicyNode(YOURS, "customer managed", statements=[
     StatementNode("Login", [], [LOGIN]),
-    StatementNode("PullOneRepository", ["flask_app"], list(PULL)),
+    StatementNode("PullOneRepository", ["flask_app"], list(PULL_CHECKS)),
 ])
 
 FIGURES = {

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from iamlab.course import hints, references
+from iamlab.course import hints
+from iamlab.course.lessons import REFERENCES
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _answer_fragments(name: str) -> list[str]:
     """Lines of the reference files that carry an answer (not braces, not boilerplate)."""
-    reference = references.REFERENCES.get(name)
+    reference = REFERENCES.get(name)
     if reference is None:
         return []
     fragments = []

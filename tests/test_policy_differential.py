@@ -10,12 +10,14 @@ out of the engine's context too, so both judge the same request.
 
 Every disagreement is either ours to fix or an oracle bug listed in ``ORACLE_BUGS`` with the
 AWS documentation page that decides it. The run's figures (cases, agreements, documented
-oracle bugs) are written to ``benchmarks/results/differential.json``.
+oracle bugs) are written to ``test-artifacts/differential.json`` (a test leaves the checkout clean);
+``IAMLAB_RECORD_RESULTS=1`` writes them to ``benchmarks/results/differential.json`` instead.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,7 +31,8 @@ from iamlab.policy.engine import base_context
 
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE = ROOT / "tests" / "oracle"
-RESULTS = ROOT / "benchmarks" / "results" / "differential.json"
+RESULTS = (ROOT / "benchmarks" / "results" if os.environ.get("IAMLAB_RECORD_RESULTS") == "1"
+           else ROOT / "test-artifacts") / "differential.json"
 ACCOUNT, OTHER_ACCOUNT = "123456789012", "210987654321"
 REGION = "us-east-1"
 EXAMPLES = 1000

@@ -4,6 +4,7 @@ ships) and refuses what AWS refuses, with AWS's words, at every door."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,9 +13,16 @@ from iamlab.policy.validator import DOORS, InvalidRepositoryPolicy, LimitExceede
 
 
 def aws_managed_policies() -> dict[str, str]:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    """Read from moto's file, not its module: the sandbox, when it runs in this process, blanks
+    the module's copy to save memory (``sandbox/lean.py``)."""
+    import importlib.util
 
-    return {name: json.dumps(entry["Document"]) for name, entry in json.loads(aws_managed_policies_data).items()}
+    import moto.iam
+
+    spec = importlib.util.spec_from_file_location("managed_corpus", Path(moto.iam.__file__).with_name("aws_managed_policies.py"))
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    return {name: json.dumps(entry["Document"]) for name, entry in json.loads(corpus.aws_managed_policies_data).items()}
 
 
 def test_every_aws_managed_policy_moto_ships_is_accepted():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iamlab.course import references
+from iamlab.course.lessons import REFERENCES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,7 @@ def visible(reading: str) -> str:
 
 
 def answer_fragments(name: str) -> list[str]:
-    reference = references.REFERENCES[name]
+    reference = REFERENCES[name]
     found = [f'# resource "{a.split(".")[0]}" "{a.split(".")[1]}"' for a in reference.comment_out]
     for text in reference.files.values():
         for line in text.splitlines():
@@ -42,7 +42,7 @@ def answer_fragments(name: str) -> list[str]:
 def _new_fragments() -> dict[str, list[str]]:
     """Each exercise's answer fragments, less those an earlier exercise already answered."""
     found, seen = {}, set()
-    for name in sorted(references.REFERENCES):
+    for name in sorted(REFERENCES):
         fragments = [f for f in answer_fragments(name) if _squash(f) not in seen]
         seen.update(_squash(f) for f in fragments)
         found[name] = fragments

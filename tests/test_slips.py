@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from iamlab.course import references, slips
+from iamlab.course import slips
+from iamlab.course.lessons import REFERENCES
 from iamlab.course.slips import Expected
-from iamlab.policy import pull_needs
+from iamlab import facts
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -157,7 +158,7 @@ def test_the_account_principal_delegates_it_does_not_let_root_in():
 
 
 def _reference_document(name: str, expected: Expected) -> tuple[str, dict]:
-    text = references.REFERENCES[name].files["custom_policy.tf"]
+    text = REFERENCES[name].files["custom_policy.tf"]
     return text, slips.hcl_document(text, "aws_iam_policy.ecr_custom_read_only", expected, context=COURSE_FILES)
 
 
@@ -170,14 +171,14 @@ def test_the_references_produce_no_slip(name, expected):
 
 def test_right_answers_written_otherwise_produce_no_slip():
     assert slips.slips(SCOPED, policy=policy(LOGIN, PULL)) == []  # without BatchCheckLayerAvailability
-    with_check = allow(list(pull_needs.ACCEPTED[1:]), FLASK_ARN)
+    with_check = allow(list(facts.PULL_ACCEPTED[1:]), FLASK_ARN)
     assert slips.slips(SCOPED, policy=policy(LOGIN, with_check)) == []  # with it
     assert slips.slips(SCOPED, policy=policy(LOGIN, allow("ecr:BatchGetIm*", [FLASK_ARN]), allow("ecr:GetDownloadUrlForLayer", FLASK_ARN))) == []
-    assert slips.slips(BASE, policy=policy(allow(list(pull_needs.NEEDED)))) == []
-    deny = references.REFERENCES["06-deny"].files["deny_push.tf"]
+    assert slips.slips(BASE, policy=policy(allow(list(facts.PULL_NEEDS)))) == []
+    deny = REFERENCES["06-deny"].files["deny_push.tf"]
     document = slips.hcl_document(deny, "aws_iam_role_policy.deny_push", DENY, context=COURSE_FILES)
     assert slips.slips(DENY, policy=document, hcl=deny, file="deny_push.tf", context=COURSE_FILES) == []
-    repository = references.REFERENCES["06-repository-policy"].files["repository_policy.tf"]
+    repository = REFERENCES["06-repository-policy"].files["repository_policy.tf"]
     document = slips.hcl_document(repository, "aws_ecr_repository_policy.reports_app", BASE, context=COURSE_FILES)
     assert document["Statement"][0]["Principal"] == {"AWS": ROLE_ARN}
     assert slips.slips(BASE, repository_policy=document, hcl=repository, file="repository_policy.tf", context=COURSE_FILES) == []
@@ -197,9 +198,9 @@ def test_a_wildcard_reaching_further_is_excess():
 def test_one_fact_for_a_pull():
     from iamlab.course import grading
 
-    assert grading.LOGIN == pull_needs.LOGIN and tuple(grading.PULL_CHECKS) == pull_needs.PULL
-    assert "ecr:BatchCheckLayerAvailability" not in pull_needs.NEEDED
-    assert set(pull_needs.NEEDED) <= set(pull_needs.PULL_ONLY_MANAGED)
+    assert grading.LOGIN == facts.LOGIN and tuple(grading.PULL_CHECKS) == facts.PULL_CHECKS
+    assert "ecr:BatchCheckLayerAvailability" not in facts.PULL_NEEDS
+    assert set(facts.PULL_NEEDS) <= set(facts.PULL_ONLY_MANAGED)
 
 
 def test_working_copy_slips_read_the_learners_file(tmp_path):
@@ -209,7 +210,7 @@ def test_working_copy_slips_read_the_learners_file(tmp_path):
     (tmp_path / "custom_policy.tf").write_text(tf_policy('"data.aws_ecr_repository.pull.arn"'))
     found = slips.working_copy_slips(tmp_path, SCOPED)
     assert found[0].id == "quoted-reference" and found[0].where == "custom_policy.tf, line 5"
-    (tmp_path / "custom_policy.tf").write_text(references.REFERENCES["04-scope"].files["custom_policy.tf"])
+    (tmp_path / "custom_policy.tf").write_text(REFERENCES["04-scope"].files["custom_policy.tf"])
     assert slips.working_copy_slips(tmp_path, SCOPED) == []
     trust = slips.working_copy_slips(tmp_path, BASE, file="main.tf", address="aws_iam_role.ec2_ecr_role", kind="trust",
                                      argument="assume_role_policy")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ..policy import catalogue
 from ..policy.matching import action_matches
-from ..policy.pull_needs import ACCEPTED, LOGIN, PULL
+from ..facts import LOGIN, PULL_ACCEPTED, PULL_CHECKS, repository_arn, role_arn
 
 SLIP_IDS = (
     "unknown-action", "missing-prefix", "unknown-service", "effect-case", "effect-invalid",
@@ -230,8 +230,8 @@ def _deny_slips(statements: list[dict], expected: Expected) -> list[Slip]:
 
 def _scope_slips(statements: list[dict], expected: Expected) -> list[Slip]:
     found = []
-    login, pull = LOGIN.lower(), {a.lower() for a in PULL}
-    accepted = {a.lower() for a in ACCEPTED}
+    login, pull = LOGIN.lower(), {a.lower() for a in PULL_CHECKS}
+    accepted = {a.lower() for a in PULL_ACCEPTED}
     scoped_elsewhere = any(statement.get("Effect") == "Allow" and not _covers_every_resource(statement)
                            for statement in statements)
     for index, statement in enumerate(statements):
@@ -414,10 +414,10 @@ def hcl_document(text: str, address: str, expected: Expected, argument: str = "p
         parts = ref.parts
         if parts[:2] == ["data", "aws_ecr_repository"] and len(parts) == 4 and parts[2] in repositories:
             name = repositories[parts[2]]
-            return {"arn": f"arn:aws:ecr:{expected.region}:{expected.account}:repository/{name}",
+            return {"arn": repository_arn(expected.region, expected.account, name),
                     "name": name, "repository_url": name}.get(parts[3], "${" + ref.text + "}")
         if parts[:1] == ["aws_iam_role"] and len(parts) == 3 and parts[2] == "arn":
-            return f"arn:aws:iam::{expected.account}:role/{expected.role}"
+            return role_arn(expected.account, expected.role)
         return {"__ref__": ref.text}
 
     return hcl_values.resolve(data, lookup) if isinstance(data, dict) else None

@@ -36,7 +36,7 @@ RECORD = Record(
     Lesson("03", "a-custom-policy", "A custom policy", (
         "write a customer managed policy in Terraform (`aws_iam_policy` with `jsonencode`), and know "
         "`data \"aws_iam_policy_document\"` as the other way;",
-        "attach it to the role by reference (`aws_iam_policy.ecr_custom_read_only.arn`), and say how a reference orders creation;",
+        "attach it to the role by a reference to the policy resource, not a pasted ARN, and say how a reference orders creation;",
         "explain *implicit deny*, and test a policy on its own with IAM's policy simulator;",
         "explain why adding a narrow policy next to a broad one takes nothing away;",
         "compare your policy with AWS's own narrow one, `AmazonEC2ContainerRegistryPullOnly`.",

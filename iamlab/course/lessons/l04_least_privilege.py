@@ -71,7 +71,7 @@ RECORD = Record(
         "scope a statement to one repository, referring to its ARN through a data source;",
         "detach the managed policy by hand, and read what `terraform plan` says about it;",
         "predict the instance's access before you apply, and compare with what happened;",
-        "explain why `ecr:GetAuthorizationToken` must stay on `\"*\"`, and split a statement to allow it.",
+        "explain why the registry login broke once the policy named one repository, and fix it with a statement of its own.",
     ), "04",
         summary="scope it to one repository, and find out why login breaks"),
     Stage(True, CUSTOM_POLICY, policy_is_exercise=True, hand_edit_is_exercise=True),
