@@ -46,10 +46,6 @@ FILE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.tf")
 TODO = re.compile(r"\bTODO\b")
 
 
-class TfCellError(ValueError):
-    """The cell could not be written; the message says why and what to do."""
-
-
 @dataclass
 class TfCellResult:
     """What a ``%%tf`` cell did, rendering itself."""

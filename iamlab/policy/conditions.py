@@ -184,7 +184,3 @@ def evaluate(block: dict | None, context: Context, variables: bool = True) -> tu
                 missing.append(key)
             missing += [k for k in _unresolved(operator, values, context, variables) if k not in missing]
     return holds, missing
-
-
-def keys_in(block: dict | None) -> list[str]:
-    return [key for keys in (block or {}).values() if isinstance(keys, dict) for key in keys]

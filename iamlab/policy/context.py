@@ -39,13 +39,6 @@ class Context:
         for lowered, (original, items) in other._values.items():
             self._values[lowered] = (original, list(items))
 
-    def with_values(self, extra: Mapping[str, object]) -> "Context":
-        merged = Context()
-        merged._values = dict(self._values)
-        for key, value in extra.items():
-            merged[key] = value
-        return merged
-
     def __repr__(self) -> str:
         return f"Context({ {k: v for k, v in self._values.values()} })"
 

@@ -22,9 +22,6 @@ class Position:
     line: int
     column: int
 
-    def as_aws(self) -> dict:
-        return {"Line": self.line, "Column": self.column}
-
 
 @dataclass(frozen=True)
 class Statement:
@@ -61,10 +58,6 @@ class Policy:
     source_type: str
     text: str
     statements: tuple[Statement, ...] = field(default=())
-
-    @property
-    def is_resource_based(self) -> bool:
-        return self.source_type == "resource"
 
 
 def _statement_spans(text: str) -> list[tuple[int, int]]:

@@ -23,7 +23,6 @@ import re
 
 from .matching import escape, unescape
 
-VARIABLES_VERSION = "2012-10-17"
 _VARIABLE = re.compile(r"\$\{\s*(?:(?P<escape>[*?$])|(?P<key>[^\s,'{}]+)\s*(?:,\s*'(?P<default>(?:[^']|'')*)'\s*)?)\}")
 _LITERALS = {"*": "*", "?": "?", "$": "$"}
 
@@ -63,11 +62,6 @@ def _value(match: re.Match, context) -> str:
     if match["default"] is not None:
         return match["default"].replace("''", "'")
     raise MissingVariable(match["key"])
-
-
-def substitute(text: str, context) -> str:
-    """The literal text with variables replaced (kept for callers outside the engine)."""
-    return plain(text, context)
 
 
 def variables_in(text: str, without_default: bool = False) -> list[str]:

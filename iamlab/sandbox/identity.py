@@ -150,11 +150,6 @@ def _principal_of(session: moto_ext.SessionView) -> Principal:
                                   unique_id=principal_ids.unique_id(session.role_arn))
 
 
-def session_expired(access_key_id: str) -> bool:
-    session = moto_ext.session_for_access_key(access_key_id)
-    return session is not None and _aware(session.expiration) < datetime.now(timezone.utc)
-
-
 @dataclass(frozen=True)
 class Signer:
     """Who holds an access key, and the secret that must have signed with it."""
@@ -234,8 +229,3 @@ def credentials_expiry(access_key: str | None) -> float | None:
     token made with them must not outlive them."""
     session = moto_ext.session_for_access_key(access_key) if access_key else None
     return _aware(session.expiration).timestamp() if session else None
-
-
-def still_valid(access_key: str | None, now: float | None = None) -> bool:
-    expiry = credentials_expiry(access_key)
-    return expiry is None or expiry > (now or time.time())
