@@ -69,9 +69,6 @@ class Declared:
             return ".".join(parts[:2]) in self.addresses
         return ".".join(parts[:2]) in self.addresses
 
-    def of_type(self, kind: str) -> list[str]:
-        return sorted(a for a in self.addresses if a.startswith(kind + "."))
-
 
 def _parts(ref: str) -> list[str]:
     return re.sub(r"\[[^\]]*\]", "", ref).split(".")
