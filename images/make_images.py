@@ -42,7 +42,7 @@ LEAST_PRIVILEGE = PolicyNode(YOURS, "customer managed", statements=[
 FIGURES = {
     "00-course-map": (
         "What you will build",
-        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["who? (lesson 01)"],
                       [PolicyNode(YOURS, "customer managed", ["flask_app"], note="you write it in lessons 03-04")], REPOS),
     ),
     "01-keycard": (

@@ -51,10 +51,7 @@ def _new_fragments() -> dict[str, list[str]]:
 
 ANSWERS = _new_fragments()
 ANSWERS["01-trust"] = ["ec2.amazonaws.com"]
-# Known, tracked: lesson 03's objective 2 is generated from iamlab/course/manifest.py (test_manifest holds the
-# reading to it) and names the attachment's reference. It is fixed in manifest.py, which the issue-15 reshape owns;
-# test_the_known_exceptions_still_hold fails once it is fixed, so this entry cannot outlive the problem.
-KNOWN = {("03-a-custom-policy.md", "aws_iam_policy.ecr_custom_read_only.arn")}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def readings_up_to(number: str) -> list[Path]:
