@@ -18,7 +18,8 @@ What counts as the answer, from the solution's code blocks:
   the rest of its statement, in one paragraph, list item, test line or figure (04-scope: the login on ``"*"``).
   A statement is also called by its ``Sid`` in prose ("the login").
 
-Outside this test's reach: the readings (lessons/*.md) and the hints (iamlab/course).
+The readings (lessons/*.md) are held to the same facts by tests/test_readings_hide_answers.py; the lessons'
+summaries, objectives and Next links here, by ``summary_leaks``. Outside this test's reach: the hints.
 """
 
 from __future__ import annotations

@@ -7,9 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from iamlab import facts
 from iamlab.course.lessons import REFERENCES
+
+from . import test_answers_hidden as notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,10 +107,6 @@ def test_the_fragments_are_found_in_the_solutions():
 # are looked for in the exercise's own reading, paragraph by paragraph, before its first challenge.
 # A reading teaches the actions one by one (02's table, 05's pull steps), so a single action name is no
 # answer there; an action list is one when a paragraph names all of it and none of a pull's checks.
-from tests import test_answers_hidden as notebooks  # noqa: E402
-
-from iamlab import facts  # noqa: E402
-
 
 def _paragraphs(reading: str) -> list[str]:
     text = re.sub(r"## Learning objectives.*?(?=\n## )", "", before_challenges(reading), flags=re.S)
@@ -118,8 +118,6 @@ def _is_action(fact) -> bool:
 
 
 def reading_facts(notebook: str, exercise: str, index: int) -> list:
-    import nbformat
-
     cells = nbformat.read(notebooks.NOTEBOOKS / notebook, as_version=4).cells
     found = notebooks.answer_facts(exercise, cells[index].source, notebooks.code_before(cells, index))
     actions = [f for f in found if _is_action(f)]
