@@ -60,7 +60,7 @@ def _box(graph, node_id: str, label: str, colour: str, shape: str = "box") -> No
 def _short_actions(actions: list[str], limit: int = 4) -> str:
     shown = [a.split(":", 1)[-1] for a in actions[:limit]]
     more = len(actions) - limit
-    return "\\n".join(shown + ([f"+{more} more"] if more > 0 else []))
+    return "\\n".join(shown + ([f"+{more} more ({len(actions)} actions in all)"] if more > 0 else []))
 
 
 def render(picture: AccessPicture, title: str = "") -> graphviz.Digraph:

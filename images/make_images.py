@@ -77,6 +77,13 @@ FIGURES = {
                        PolicyNode("on reports_app", "repository policy", ["reports_app"], note="yours: who may pull it?")],
                       REPOS),
     ),
+    # The course's result, with its answers (the trust, the two statements): only for the lessons
+    # after the learner built it (07, 08); 00 shows the map above, which leaves them to find.
+    "08-what-you-built": (
+        "What you built: the instance logs in anywhere and pulls one repository",
+        AccessPicture("i-0123 (t2.micro)", "ec2-ecr-instance-profile", "ec2-ecr-role", ["ec2.amazonaws.com"],
+                      [LEAST_PRIVILEGE], REPOS),
+    ),
 }
 
 

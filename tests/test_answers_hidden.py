@@ -18,7 +18,8 @@ What counts as the answer, from the solution's code blocks:
   the rest of its statement, in one paragraph, list item, test line or figure (04-scope: the login on ``"*"``).
   A statement is also called by its ``Sid`` in prose ("the login").
 
-Outside this test's reach: the readings (lessons/*.md) and the hints (iamlab/course).
+The readings (lessons/*.md) are held to the same facts by tests/test_readings_hide_answers.py; the lessons'
+summaries, objectives and Next links here, by ``summary_leaks``. Outside this test's reach: the hints.
 """
 
 from __future__ import annotations
@@ -246,6 +247,53 @@ def test_the_objectives_name_no_answer():
         leaks += [f"{notebook} objective {n} gives away {fact} ({exercise})"
                   for n, objective in enumerate(lesson.objectives, 1) for fact in facts if fact.found_in(objective)]
     assert not leaks, "\n".join(leaks)
+
+
+NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+OUTCOMES = r"(break|breaks|broke|broken|fail|fails|failed|denied|refused|allowed|works|worked)"
+
+
+def summary_leaks(exercise: str, text: str, facts: list[Fact]) -> list[str]:
+    """How a lesson's summary or objective can give an exercise away: a piece of the answer, how many
+    actions the answer lists ("the four pull actions"), or a predicted outcome ("why login breaks")."""
+    leaks = [str(fact) for fact in facts if fact.found_in(text)]
+    shown = "" if exercise == "04-predict" else str(solution(exercise))  # 04's prediction has no solution text
+    actions = {a.lower() for _, body in _code_blocks(shown) for a in re.findall(r"ecr:[A-Za-z]+", body)}
+    if len(actions) > 1 and re.search(rf"\b({NUMBERS[len(actions)]}|{len(actions)})\b[^.;]*\bactions?\b", text, flags=re.I):
+        leaks.append(f"the answer's count of actions ({len(actions)})")
+    if exercise == "04-predict":
+        questions = {q.split(":")[0] for q in _step2_prediction()} | {"log in"}
+        if any(re.search(rf"\b{re.escape(q)}\b[^.;]*\b{OUTCOMES}\b|\b{OUTCOMES}\b[^.;]*\b{re.escape(q)}\b", text, flags=re.I)
+               for q in questions):
+            leaks.append("the predicted outcome")
+    return leaks
+
+
+def test_summaries_and_objectives_name_no_answer():
+    """The start-here table (each lesson's summary), the objectives and the Next links are read before any exercise."""
+    leaks = []
+    for notebook, exercise, index in exercises():
+        cells = nbformat.read(NOTEBOOKS / notebook, as_version=4).cells
+        lesson = manifest.lesson(notebook[:2])
+        facts = answer_facts(exercise, cells[index].source, code_before(cells, index))
+        for where, text in [("summary", lesson.summary), *((f"objective {n}", o) for n, o in enumerate(lesson.objectives, 1))]:
+            leaks += [f"{notebook} {where} gives away {leak} ({exercise}): {text!r}" for leak in summary_leaks(exercise, text, facts)]
+        earlier = sorted(NOTEBOOKS.glob("*.ipynb"))
+        previous = [p for p in earlier if p.name < notebook][-1:]
+        for path in previous:  # the previous notebook's last words: "**Next:** [...]: ..."
+            last = nbformat.read(path, as_version=4).cells[-1].source
+            leaks += [f"{path.name}'s Next gives away {leak} ({exercise}): {last!r}" for leak in summary_leaks(exercise, last, facts)]
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_summary_yardstick():
+    """What the records said before issue 16's second pass, each caught; today's words pass."""
+    assert summary_leaks("03-custom-policy", "write your own policy with just the four pull actions", [])
+    assert summary_leaks("03-custom-policy", "keep the four pull actions, drop the rest.", [])
+    assert not summary_leaks("03-custom-policy", "write your own policy with only what a pull needs, and attach it", [])
+    assert summary_leaks("04-predict", "scope it to one repository, and find out why login breaks", [])
+    assert summary_leaks("04-predict", "explain why the registry login broke once the policy named one repository", [])
+    assert not summary_leaks("04-predict", "scope it to one repository, predict the result, and read what each action can be scoped to", [])
 
 
 # -- the test's own yardstick --------------------------------------------------------------------

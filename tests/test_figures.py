@@ -66,6 +66,7 @@ def test_the_managed_policy_is_drawn_with_its_twelve_actions():
         listed = [line for line in shown.split("\\n") if line and "more" not in line]
         more = int(re.search(r"\+(\d+) more", shown).group(1))
         assert len(listed) + more == 12, name
+        assert "(12 actions in all)" in shown, name
 
 
 # Figures shown above an exercise draw the goal, not the answer.
@@ -82,3 +83,17 @@ def test_figures_above_an_exercise_do_not_draw_its_answer():
         source = (ROOT / "images" / f"{name}.gv").read_text()
         for answer in answers:
             assert answer not in source, (name, answer)
+
+
+def test_what_you_built_is_shown_only_after_it_was_built():
+    """00's map leaves the trust and the statements to find; the figure with them waits for lessons 07 and 08."""
+    built = (ROOT / "images" / "08-what-you-built.gv").read_text()
+    assert "ec2.amazonaws.com" in built and "GetAuthorizationToken" in built
+    course_map = (ROOT / "images" / "00-course-map.gv").read_text()
+    assert "ec2.amazonaws.com" not in course_map and "GetAuthorizationToken" not in course_map
+    for folder, suffix in (("lessons", "*.md"), ("notebooks", "*.ipynb")):
+        for path in (ROOT / folder).glob(suffix):
+            if "08-what-you-built.svg" in path.read_text():
+                assert path.name[:2] in ("07", "08"), f"{path.name} shows what the learner builds before building it"
+            if path.name[:2] in ("07", "08"):
+                assert "00-course-map.svg" not in path.read_text(), f"{path.name}: show what was built, not the map"

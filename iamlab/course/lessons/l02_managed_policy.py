@@ -10,7 +10,7 @@ PULL_WITH_LOGIN = {facts.LOGIN.lower()} | {a.lower() for a in facts.PULL}
 
 BROWSE_HINT = ("A pull is three permission checks: the login (ecr:GetAuthorizationToken), the manifest (ecr:BatchGetImage) and "
                "the layers (ecr:GetDownloadUrlForLayer). The managed policy's List and Read actions beyond those only let "
-               "the instance look around. (ecr:BatchCheckLayerAvailability is not called on a pull: either way is accepted.)")
+               "the instance look around. (ecr:BatchCheckLayerAvailability is what a push asks; some clients ask it on a pull too: either way is accepted.)")
 
 BROWSE = ["ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy",
           "ecr:GetLifecyclePolicyPreview", "ecr:GetRepositoryPolicy", "ecr:ListImages", "ecr:ListTagsForResource"]

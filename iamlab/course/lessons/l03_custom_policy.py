@@ -41,7 +41,7 @@ RECORD = Record(
         "explain why adding a narrow policy next to a broad one takes nothing away;",
         "compare your policy with AWS's own narrow one, `AmazonEC2ContainerRegistryPullOnly`.",
     ), "03",
-        summary="write your own policy with just the four pull actions"),
+        summary="write your own policy with only what a pull needs, and attach it"),
     Stage(True, None, own_files=(policy_file.FILE_NAME,)),
     (CUSTOM_POLICY,),
 )

@@ -71,9 +71,9 @@ RECORD = Record(
         "scope a statement to one repository, referring to its ARN through a data source;",
         "detach the managed policy by hand, and read what `terraform plan` says about it;",
         "predict the instance's access before you apply, and compare with what happened;",
-        "explain why the registry login broke once the policy named one repository, and fix it with a statement of its own.",
+        "read the resource types an action can be scoped to (the Service Authorization Reference), and give each statement a `Resource` its actions can match.",
     ), "04",
-        summary="scope it to one repository, and find out why login breaks"),
+        summary="scope it to one repository, predict the result, and read what each action can be scoped to"),
     Stage(True, CUSTOM_POLICY, policy_is_exercise=True, hand_edit_is_exercise=True),
     (REFERENCE, DETACH, SCOPE),
 )
