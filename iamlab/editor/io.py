@@ -297,8 +297,12 @@ def write(directory: Path, model: PolicyModel, replace: bool = False, *, opened_
     if errors:
         raise PolicyNotWritten("Not written: fix the errors first.\n" + "\n".join(str(e) for e in errors), errors)
     for address in (f"aws_iam_policy.{model.name}", f"aws_iam_role_policy_attachment.{model.name}"):
-        declared = tfconfig.find(directory, address)
-        if declared is not None and declared.file.name != policy_file.FILE_NAME:
+        try:  # custom_policy.tf is what this write replaces: only the learner's other files can clash
+            declared = tfconfig.find(directory, address, skip=(policy_file.FILE_NAME,))
+        except tfconfig.ParseError as error:
+            raise PolicyNotWritten(f"Not written: {error}. Terraform cannot read your working copy either; "
+                                   "fix that file first, then save again.") from None
+        if declared is not None:
             raise PolicyNotWritten(
                 f"Your {declared.file.name} already declares {address}. Two declarations of one resource "
                 f"cannot both exist: either delete yours and let the editor write {policy_file.FILE_NAME}, or give the "
