@@ -270,6 +270,15 @@ def _policy_document(tree: dict, label: str) -> dict:
     return document
 
 
+def round_trip(document, default: PolicyModel, known_repositories=(), context: list[str] | None = None) -> PolicyModel:
+    """What the editor makes of ``document``: imported, written as custom_policy.tf's HCL, and read
+    back from that text. Raises ``NotKept`` (naming what) where the editor refuses it."""
+    model = PolicyModel.from_document(document, region=default.region, account=default.account,
+                                      known_repositories=known_repositories, name=default.name,
+                                      description=default.description)
+    return read_hcl(terraform_block(model), default, context)
+
+
 def from_hcl(text: str, default: PolicyModel) -> PolicyModel | None:
     """``read_hcl``, or None when the editor cannot hold the file as it is."""
     try:
