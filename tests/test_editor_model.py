@@ -104,3 +104,13 @@ def test_generated_terraform_is_valid_terraform(tmp_path):
     validated = subprocess.run(["terraform", "validate", "-no-color"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert "$${aws:username}" in terraform_block(m)  # a policy variable, not a Terraform interpolation
+
+
+def test_what_iam_would_refuse_blocks_writing_in_iams_words():
+    twice = model(StatementModel("Allow", ["ecr:ListImages"], [ALL], "Browse"),
+                  StatementModel("Allow", ["ecr:DescribeImages"], [ALL], "Browse"))
+    [finding] = checks.blocking(checks.check(twice))
+    assert finding.code == "IAM_REFUSES" and "must be unique" in finding.message
+    assert ("error", "IAM_REFUSES") in codes(model(StatementModel("Allow", PULL, [ALL], "pull-flask")))
+    huge = model(StatementModel("Allow", PULL, [f"arn:aws:ecr:us-east-1:123456789012:repository/r{n:04}" for n in range(120)]))
+    assert ("error", "TOO_LARGE") in codes(huge)

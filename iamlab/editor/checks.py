@@ -15,6 +15,7 @@ from ..policy import catalogue
 from ..policy.grammar import MalformedPolicyDocument, check_condition
 from ..policy.matching import action_matches
 from ..policy.validator import DOORS, size
+from ..policy.validator import validate as iam_validate
 from .model import ALL, REPO_PREFIX, PolicyModel
 
 ERROR, WARNING = "error", "warning"
@@ -137,6 +138,11 @@ def check(model: PolicyModel) -> list[Finding]:
             findings.append(Finding(WARNING, i, "WRITE_ON_STAR", (
                 f"{', '.join(writes)} can change or delete images, and Resource \"*\" lets it do so in every repository. "
                 "Scope write actions to the repositories that need them.")))
+    if not blocking(findings):  # what IAM itself would refuse that no check above names (a Sid twice, ...)
+        try:
+            iam_validate(model.document(), "simulator")
+        except MalformedPolicyDocument as error:
+            findings.append(Finding(ERROR, None, "IAM_REFUSES", f"IAM would refuse this policy: {error}"))
     return findings
 
 
