@@ -89,7 +89,9 @@ def test_a_file_it_cannot_hold_is_shown_with_why_and_saving_never_overwrites_it(
     assert "cannot show your custom_policy.tf" in editor.file_note.value and why in editor.file_note.value
     assert "resource &quot;aws_iam_policy&quot;" in editor.file_note.value  # the file's own text, shown
     assert editor.replace_button.layout.display is None  # the explicit choice is offered
-    assert editor.save() is not None and "Replace mine" in editor.file_note.value
+    problem = editor.save()
+    assert problem is not None and "nothing was written" in problem and "replace=True" not in problem
+    assert "Replace mine" in editor.file_note.value
     assert policy_file.path(directory).read_text() == text
     assert editor.replace_mine() is None  # chosen: theirs goes to backups/ first
     assert [b.read_text() for b in backups(directory)] == [text]

@@ -223,7 +223,12 @@ class PolicyEditor(w.VBox):
         except policy_io.PolicyNotWritten as error:
             if isinstance(error, policy_io.FileChanged):
                 self._show_opened(changed=True)
-            body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
+            if isinstance(error, policy_io.FileNotReadable):  # the choice is a button here, not an argument
+                body = html.escape(f"Your {policy_file.FILE_NAME} is yours and the editor cannot read it (why, and the "
+                                   "file itself, are shown at the top), so nothing was written. Fix it and Reopen, "
+                                   "or choose Replace mine there (your file is copied to backups/ first).")
+            else:
+                body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
             self.save_message.value = panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
             return self.save_message.value
         self.opened = policy_io.Opened(self.model, "editor", self.on_disk())
