@@ -110,6 +110,13 @@ def test_a_hand_written_file_with_a_condition_is_shown_whole_and_kept_on_save(di
     assert [b.read_text() for b in backups(directory)] == [HAND_WRITTEN]
     again = policy_io.open_policy(directory, seed_policy())
     assert again.model.document() == editor.model.document()
+    assert "description" not in policy_file.path(directory).read_text()  # none in theirs, none made up
+
+
+def test_a_policy_without_a_name_is_not_renamed_behind_the_learners_back(directory):
+    policy_file.path(directory).write_text(HAND_WRITTEN.replace('  name   = "ecr_custom_read_only"\n', ""))
+    opened = policy_io.open_policy(directory, seed_policy())
+    assert not opened.readable and "has no name argument" in opened.reason
 
 
 def test_no_stale_state_from_an_earlier_session(directory):

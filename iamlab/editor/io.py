@@ -11,7 +11,6 @@ unless the learner chooses to replace it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,9 +154,12 @@ def _written_back_whole(text: str, name: str) -> None:
                         extra = sorted(set(arguments) - {"name", "description", "policy"})
                         if extra:
                             raise NotKept(f"aws_iam_policy.{name} sets {extra[0]}, which the editor does not keep.")
-                        if arguments.get("name") not in (name, f'"{name}"'):
-                            raise NotKept(f"aws_iam_policy.{name} is named {arguments.get('name')!r}; the editor "
-                                          "writes the policy under its label's name.")
+                        if "name" not in arguments:
+                            raise NotKept(f"aws_iam_policy.{name} has no name argument (Terraform makes one up); the "
+                                          f"editor writes name = \"{name}\", which would replace the policy.")
+                        if arguments["name"] not in (name, f'"{name}"'):
+                            raise NotKept(f"aws_iam_policy.{name} is named {arguments['name']}; the editor writes "
+                                          f"name = \"{name}\", which would replace the policy.")
                         continue
                     if block_type == "aws_iam_role_policy_attachment" and arguments == {
                             "role": "${" + ATTACHED_TO + ".name}", "policy_arn": "${aws_iam_policy." + name + ".arn}"}:
@@ -216,14 +218,15 @@ def read_hcl(text: str, default: PolicyModel, context: list[str] | None = None) 
         else:
             data = hcl_values.expression(raw)
         data = hcl_values.resolve(data, lookup)
-        description = hcl_values.expression(body.get("description", json.dumps(default.description)))
+        description = hcl_values.expression(body["description"]) if "description" in body else ""  # "": none
     except hcl_values.NotAValue as error:
         raise NotKept(f"its policy is written in a way the editor cannot read as a value ({error}).") from None
     if not isinstance(data, dict):
         raise NotKept("its policy is not an object with a Statement.")
+    if not isinstance(description, str):
+        raise NotKept(f"the description of aws_iam_policy.{default.name} is not a plain string; the editor would not keep it.")
     return PolicyModel.from_document(data, region=default.region, account=default.account, known_repositories=known,
-                                     name=default.name,
-                                     description=description if isinstance(description, str) else default.description)
+                                     name=default.name, description=description)
 
 
 _DOCUMENT_KEYS = {"statement", "version", "policy_id"}

@@ -332,8 +332,8 @@ def terraform_block(model: PolicyModel, attach_to: str | None = "aws_iam_role.ec
     parts.append(
         f'resource "aws_iam_policy" "{model.name}" {{\n'
         f"  name        = {_hcl_string(model.name)}\n"
-        f"  description = {_hcl_string(model.description)}\n\n"
-        f"  policy = {policy_expression(model)}\n}}\n")
+        + (f"  description = {_hcl_string(model.description)}\n" if model.description else "")  # none: none written
+        + f"\n  policy = {policy_expression(model)}\n}}\n")
     if attach_to:
         parts.append(
             f'resource "aws_iam_role_policy_attachment" "{model.name}" {{\n'
