@@ -60,3 +60,34 @@ def test_a_generated_policy_round_trips_with_the_same_decisions_or_is_refused(do
         accepted = False
     outcome = through_the_editor(doc)
     assert outcome == "refused" or accepted, "the editor took a policy IAM refuses"
+
+
+@pytest.mark.integration  # runs terraform console
+def test_terraform_renders_each_written_sample_policy_as_the_document(tmp_path):
+    """The written file as Terraform itself reads it, not only as python-hcl2 does."""
+    import json
+    import os
+    import subprocess
+
+    from iamlab.editor.model import NotKept, PolicyModel, policy_expression
+
+    from .editor_corpus import ACCOUNT, REGION, same_document
+
+    kept = {}
+    for name, document in sample().items():
+        try:
+            kept[name] = PolicyModel.from_document(document, region=REGION, account=ACCOUNT)
+        except NotKept:
+            continue
+    names = sorted(kept)
+    (tmp_path / "policies.tf").write_text("locals {\n" + "".join(
+        f"  p{i} = {policy_expression(kept[name], indent='  ')}\n" for i, name in enumerate(names)) + "}\n")
+    expression = "jsonencode([" + ", ".join(f"jsondecode(local.p{i})" for i in range(len(names))) + "])"
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull}
+    shown = subprocess.run(["terraform", "console"], input=expression + "\n", capture_output=True, text=True,
+                           cwd=tmp_path, env=env, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    rendered = json.loads(json.loads(shown.stdout.strip()))
+    assert len(rendered) == len(names) > 40
+    wrong = [name for name, document in zip(names, rendered) if not same_document(document, managed_policies()[name])]
+    assert wrong == []
