@@ -63,12 +63,14 @@ def predict(name, answers):
 
 
 def policy_editor():
-    """The policy editor: statements, checks and previews, then Plan/Apply, the access matrix and the diagram."""
+    """The policy editor: statements, checks and previews, then Plan/Apply, the access matrix and the diagram.
+    It opens your custom_policy.tf as it is now (the lesson's starting policy when there is none)."""
+    from .course.policies import seed_policy
     from .lab import current
     from .widgets.editor import PolicyEditor
 
     lab = current()
-    return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
+    return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, seed_policy())
 
 
 def quiz():

@@ -86,7 +86,9 @@ class Terraform:
         return Note(f"Removed `{name}` from your working copy.")
 
     def policy(self):
-        """Your custom policy as the editor holds it (a ``PolicyModel`` you can change in code)."""
+        """Your custom policy as ``custom_policy.tf`` holds it now (a ``PolicyModel`` you can change
+        in code); the lesson's starting policy when there is no such file. A file that cannot be
+        read as a policy raises ``PolicyNotReadable``, saying why: never the starting policy in its place."""
         from .course.policies import seed_policy
         from .editor import io as policy_io
 

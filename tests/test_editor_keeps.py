@@ -136,6 +136,13 @@ def test_what_cannot_be_kept_is_refused_naming_it(doc, named):
         PolicyModel.from_document(doc)
 
 
+def _stale_state(directory: Path) -> None:
+    """What earlier editors saved and reopened over a newer file: ecr:* on everything."""
+    (directory / policy_file.LEGACY_STATE_NAME).write_text(json.dumps(
+        {"name": "ecr_custom_read_only", "description": "old",
+         "statements": [StatementModel("Allow", ["ecr:*"], [ALL]).__dict__]}))
+
+
 def _working_copy(tmp_path) -> Path:
     for text, name in zip(COURSE_FILES, sorted(p.name for p in (ROOT / "tf").glob("*.tf"))):
         (tmp_path / name).write_text(text)
@@ -169,8 +176,7 @@ resource "aws_iam_policy" "ecr_custom_read_only" {
 
 def test_a_policy_document_data_source_is_read_not_replaced_by_stale_state(tmp_path):
     directory = _working_copy(tmp_path)
-    policy_file.save_editor_state(directory, {"name": "ecr_custom_read_only", "description": "old",
-                                              "statements": [StatementModel("Allow", ["ecr:*"], [ALL]).__dict__]})
+    _stale_state(directory)
     (directory / policy_file.FILE_NAME).write_text(POLICY_DOCUMENT_FILE)
     opened = policy_io.open_policy(directory, PolicyModel(region=REGION, account=ACCOUNT))
     assert opened.source == "file" and opened.readable
@@ -184,12 +190,12 @@ def test_a_file_the_editor_cannot_read_is_shown_as_such_and_never_overwritten_un
     mine = POLICY_DOCUMENT_FILE.replace('policy = data.aws_iam_policy_document.pull.json',
                                         'policy = replace(data.aws_iam_policy_document.pull.json, "x", "y")')
     (directory / policy_file.FILE_NAME).write_text(mine)
-    policy_file.save_editor_state(directory, {"name": "ecr_custom_read_only", "description": "old",
-                                              "statements": [StatementModel("Allow", ["ecr:*"], [ALL]).__dict__]})
+    _stale_state(directory)
     seed = PolicyModel(statements=[StatementModel("Allow", ["ecr:GetAuthorizationToken"], [ALL])], region=REGION, account=ACCOUNT)
     opened = policy_io.open_policy(directory, seed)
     assert opened.source == "unreadable" and opened.model is None and "cannot show it" in str(opened)
-    assert policy_io.load(directory, seed) is seed  # not the stale saved state
+    with pytest.raises(policy_io.PolicyNotReadable, match="cannot show it"):  # neither the seed nor the stale state
+        policy_io.load(directory, seed)
     with pytest.raises(policy_io.FileNotReadable, match="replace=True"):
         policy_io.write(directory, seed)
     assert (directory / policy_file.FILE_NAME).read_text() == mine
@@ -199,11 +205,11 @@ def test_a_file_the_editor_cannot_read_is_shown_as_such_and_never_overwritten_un
 
 def test_no_file_means_the_starting_policy_not_an_old_saved_state(tmp_path):
     directory = _working_copy(tmp_path)
-    policy_file.save_editor_state(directory, {"name": "ecr_custom_read_only", "description": "old",
-                                              "statements": [StatementModel("Allow", ["ecr:*"], [ALL]).__dict__]})
+    _stale_state(directory)
     seed = PolicyModel(region=REGION, account=ACCOUNT)
     opened = policy_io.open_policy(directory, seed)
     assert opened.source == "none" and opened.model is seed
+    assert not (directory / policy_file.LEGACY_STATE_NAME).exists()  # removed, never shown again
 
 
 def test_the_editors_own_file_reads_back_as_written(tmp_path):
@@ -251,7 +257,7 @@ def test_terraform_renders_the_written_expression_as_the_document(tmp_path):
     import os
     import subprocess
 
-    from iamlab.editor.model import policy_expression, policy_expression_inline
+    from iamlab.editor.model import policy_expression
 
     model = PolicyModel(statements=[StatementModel(
         "Allow", [], ["arn:aws:ecr:*:*:repository/${aws:username}", 'a"b\\c é\tz', "$${x}", "100%", "$$${y}"], "S1",
@@ -260,11 +266,10 @@ def test_terraform_renders_the_written_expression_as_the_document(tmp_path):
                    "Bool": {"aws:SecureTransport": True}, "NumericLessThan": {"s3:max-keys": 10}})],
         policy_id="id-1", region=REGION, account=ACCOUNT)
     env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull}
-    # the multi-line expression (custom_policy.tf's) as a local value; the one-line one typed at the console
+    # the expression custom_policy.tf holds, as a local value
     (tmp_path / "policy.tf").write_text(f"locals {{\n  written = {policy_expression(model)}\n}}\n")
-    for expression in ("local.written", policy_expression_inline(model)):
-        shown = subprocess.run(["terraform", "console"], input=expression + "\n", capture_output=True, text=True,
-                               cwd=tmp_path, env=env, timeout=120)
-        assert shown.returncode == 0, shown.stderr
-        rendered = json.loads(json.loads(shown.stdout.strip()))
-        assert normalise(rendered) == normalise(model.document())
+    shown = subprocess.run(["terraform", "console"], input="local.written\n", capture_output=True, text=True,
+                           cwd=tmp_path, env=env, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    rendered = json.loads(json.loads(shown.stdout.strip()))
+    assert normalise(rendered) == normalise(model.document())

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from iamlab.editor import checks
-from iamlab.editor.model import ALL, PolicyModel, StatementModel, policy_expression_inline, terraform_block, terraform_json
+from iamlab.editor.model import ALL, PolicyModel, StatementModel, terraform_block
 
 PULL = ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
 
@@ -29,10 +29,7 @@ def test_repositories_are_written_as_arns_in_json_and_as_references_in_terraform
     assert 'data "aws_ecr_repository" "policy_flask_app"' not in block and 'data "aws_ecr_repository" "policy_billing"' in block
     assert "Resource = [data.aws_ecr_repository.pull.arn, data.aws_ecr_repository.policy_billing.arn]" in block
     assert "123456789012" not in block  # no ARN pasted
-    config = terraform_json(m)
-    assert config["data"]["aws_ecr_repository"] == {"policy_billing": {"name": "billing"}}
-    assert "data.aws_ecr_repository.pull.arn" in config["resource"]["aws_iam_policy"]["ecr_custom_read_only"]["policy"]
-    assert config["resource"]["aws_iam_role_policy_attachment"]["ecr_custom_read_only"]["policy_arn"] == "${aws_iam_policy.ecr_custom_read_only.arn}"
+    assert "policy_arn = aws_iam_policy.ecr_custom_read_only.arn" in block
 
 
 def test_split_moves_login_into_its_own_star_statement():
@@ -91,26 +88,29 @@ def test_import_maps_known_repository_arns_back_to_names():
 
 @pytest.mark.integration  # runs terraform validate
 def test_generated_terraform_is_valid_terraform(tmp_path):
-    """terraform validate reads both the .tf.json the editor writes and the HCL it shows."""
+    """terraform validate reads custom_policy.tf as the editor writes it, next to the course's files."""
     m = model(StatementModel("Allow", ["ecr:GetAuthorizationToken"], [ALL], "Login"),
               StatementModel("Allow", PULL, ["repository:flask_app", "arn:aws:ecr:*:*:repository/${aws:username}"], "Pull"))
     from iamlab import paths
     from iamlab.terraform import cliconfig
 
     for name in ("terraform.tf", "main.tf", "variables.tf", "outputs.tf"):
-        (tmp_path / name).write_text((paths.course_tf_dir() / name).read_text())
-    json_dir, hcl_dir = tmp_path / "json", tmp_path / "hcl"
-    for target in (json_dir, hcl_dir):
-        target.mkdir()
-        for name in ("terraform.tf", "main.tf", "variables.tf", "outputs.tf"):
-            (target / name).write_text((tmp_path / name).read_text().replace(
-                'resource "aws_iam_role_policy_attachment" "ecr_read_only"', 'resource "aws_iam_role_policy_attachment" "managed"'))
-    (json_dir / "iamlab_policy.tf.json").write_text(json.dumps(terraform_json(m)))
-    (hcl_dir / "policy.tf").write_text(terraform_block(m))
+        (tmp_path / name).write_text((paths.course_tf_dir() / name).read_text().replace(
+            'resource "aws_iam_role_policy_attachment" "ecr_read_only"', 'resource "aws_iam_role_policy_attachment" "managed"'))
+    (tmp_path / "custom_policy.tf").write_text(terraform_block(m))
     env = {"TF_CLI_CONFIG_FILE": str(cliconfig.write_cli_config()), "CHECKPOINT_DISABLE": "1", "PATH": __import__("os").environ["PATH"],
            "HOME": str(tmp_path)}
-    for target in (json_dir, hcl_dir):
-        subprocess.run(["terraform", "init", "-backend=false", "-input=false"], cwd=target, env=env, check=True, capture_output=True)
-        validated = subprocess.run(["terraform", "validate", "-no-color"], cwd=target, env=env, capture_output=True, text=True)
-        assert validated.returncode == 0, validated.stdout + validated.stderr
-    assert "$${aws:username}" in policy_expression_inline(m)  # a policy variable, not a Terraform interpolation
+    subprocess.run(["terraform", "init", "-backend=false", "-input=false"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    validated = subprocess.run(["terraform", "validate", "-no-color"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "$${aws:username}" in terraform_block(m)  # a policy variable, not a Terraform interpolation
+
+
+def test_what_iam_would_refuse_blocks_writing_in_iams_words():
+    twice = model(StatementModel("Allow", ["ecr:ListImages"], [ALL], "Browse"),
+                  StatementModel("Allow", ["ecr:DescribeImages"], [ALL], "Browse"))
+    [finding] = checks.blocking(checks.check(twice))
+    assert finding.code == "IAM_REFUSES" and "must be unique" in finding.message
+    assert ("error", "IAM_REFUSES") in codes(model(StatementModel("Allow", PULL, [ALL], "pull-flask")))
+    huge = model(StatementModel("Allow", PULL, [f"arn:aws:ecr:us-east-1:123456789012:repository/r{n:04}" for n in range(120)]))
+    assert ("error", "TOO_LARGE") in codes(huge)

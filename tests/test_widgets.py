@@ -52,7 +52,6 @@ def test_resource_picker_modes():
 @pytest.fixture
 def editor(lab):
     policy_file.remove(lab.account.directory)
-    (lab.account.directory / policy_file.STATE_NAME).unlink(missing_ok=True)
     return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
 
 

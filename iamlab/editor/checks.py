@@ -14,6 +14,8 @@ from .. import facts
 from ..policy import catalogue
 from ..policy.grammar import MalformedPolicyDocument, check_condition
 from ..policy.matching import action_matches
+from ..policy.validator import DOORS, size
+from ..policy.validator import validate as iam_validate
 from .model import ALL, REPO_PREFIX, PolicyModel
 
 ERROR, WARNING = "error", "warning"
@@ -87,6 +89,11 @@ def check(model: PolicyModel) -> list[Finding]:
     findings: list[Finding] = []
     if not model.statements:
         findings.append(Finding(ERROR, None, "EMPTY_POLICY", "The policy has no statement: add one."))
+    quota = DOORS["managed"].quota
+    if model.statements and size(model.document()) > quota:
+        findings.append(Finding(ERROR, None, "TOO_LARGE", (
+            f"The policy has {size(model.document())} characters without spaces; IAM stores a managed policy of "
+            f"at most {quota}, so the apply would fail. Use wildcards such as ecr:Describe*, or split it in two policies.")))
     if not re.fullmatch(r"[\w+=,.@-]{1,128}", model.name or ""):
         findings.append(Finding(ERROR, None, "BAD_NAME", "A policy name uses letters, digits and +=,.@_- only (1-128)."))
     for i, statement in enumerate(model.statements):
@@ -131,6 +138,11 @@ def check(model: PolicyModel) -> list[Finding]:
             findings.append(Finding(WARNING, i, "WRITE_ON_STAR", (
                 f"{', '.join(writes)} can change or delete images, and Resource \"*\" lets it do so in every repository. "
                 "Scope write actions to the repositories that need them.")))
+    if not blocking(findings):  # what IAM itself would refuse that no check above names (a Sid twice, ...)
+        try:
+            iam_validate(model.document(), "simulator")
+        except MalformedPolicyDocument as error:
+            findings.append(Finding(ERROR, None, "IAM_REFUSES", f"IAM would refuse this policy: {error}"))
     return findings
 
 

@@ -11,7 +11,6 @@ unless the learner chooses to replace it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +22,41 @@ from .model import NotKept, PolicyModel, terraform_block
 
 
 class PolicyNotWritten(ValueError):
-    """The policy has errors (or clashes with the learner's files): nothing was written."""
+    """The policy has errors (or clashes with the learner's files): nothing was written.
+
+    Raised in a notebook cell it shows its message, not a Python traceback."""
 
     def __init__(self, message: str, findings=()):
         super().__init__(message)
         self.findings = list(findings)
+
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines()
+
+
+class FileNotReadable(PolicyNotWritten):
+    """custom_policy.tf is the learner's and the editor cannot read it: replacing it needs an explicit choice."""
+
+
+class FileChanged(PolicyNotWritten):
+    """custom_policy.tf changed on disk after the editor opened it (a ``%%tf`` cell, a hand edit,
+    ``goto``): writing now would overwrite a version the learner has not seen in the editor."""
+
+
+class PolicyNotReadable(ValueError):
+    """The learner's custom_policy.tf exists but cannot be read as a policy: returning the
+    starting policy instead would pass the lesson's seed off as theirs. ``opened`` says why."""
+
+    def __init__(self, opened: "Opened"):
+        self.opened = opened
+        super().__init__(f"{opened} Fix the file (or open iamlab.policy_editor() to see it and choose "
+                         "Replace mine), then ask again.")
+
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines()
+
+    def _repr_markdown_(self) -> str:
+        return f"**Your policy could not be read.** {self}"
 
 
 @dataclass
@@ -74,22 +103,68 @@ class Opened:
 def open_policy(directory: Path, default: PolicyModel) -> Opened:
     """The policy as the working copy holds it now: custom_policy.tf, read each time (never an
     older saved state); ``default`` only when there is no such file."""
+    policy_file.forget_editor_state(directory)
     text = policy_file.read(directory)
     if text is None:
         return Opened(default, "none")
     source = "editor" if policy_file.written_by_editor(text) else "file"
     try:
         model = read_hcl(text, default, _other_files(directory))
+        if source == "file":
+            _written_back_whole(text, model.name)
     except NotKept as error:
         return Opened(None, "unreadable", text, str(error))
     return Opened(model, source, text)
 
 
 def load(directory: Path, default: PolicyModel) -> PolicyModel:
-    """The policy as the learner left it (``open_policy``), or ``default`` when there is no file or
-    it cannot be read (``write`` then refuses to replace that file unless asked to)."""
+    """The policy as the learner left it (``open_policy``); ``default`` when there is no
+    custom_policy.tf. Raises ``PolicyNotReadable`` when there is one the editor cannot read:
+    the starting policy is not theirs."""
     opened = open_policy(directory, default)
-    return opened.model if opened.model is not None else default
+    if opened.model is None:
+        raise PolicyNotReadable(opened)
+    return opened.model
+
+
+ATTACHED_TO = "aws_iam_role.ec2_ecr_role"
+
+
+def _written_back_whole(text: str, name: str) -> None:
+    """``NotKept`` naming the first thing in a learner's custom_policy.tf that the editor's
+    rewrite would drop or change: a block other than the policy, its attachment to the
+    course's role, and the data sources it reads; or an argument of the policy besides
+    name, description and policy (or a name other than its label)."""
+    import hcl2
+
+    tree = hcl2.loads(text if text.endswith("\n") else text + "\n")
+    for kind, entries in tree.items():
+        if kind not in ("resource", "data"):
+            raise NotKept(f"it also holds a {kind} block, which the editor would not write back.")
+        for entry in entries:
+            for block_type, named in entry.items():
+                block_type = block_type.strip('"')
+                for label, body in named.items():
+                    label = label.strip('"')
+                    address = f"{'data.' if kind == 'data' else ''}{block_type}.{label}"
+                    arguments = {k: v for k, v in body.items() if not k.startswith("__")}
+                    if kind == "data" and block_type in ("aws_ecr_repository", "aws_iam_policy_document"):
+                        continue
+                    if block_type == "aws_iam_policy" and label == name:
+                        extra = sorted(set(arguments) - {"name", "description", "policy"})
+                        if extra:
+                            raise NotKept(f"aws_iam_policy.{name} sets {extra[0]}, which the editor does not keep.")
+                        if "name" not in arguments:
+                            raise NotKept(f"aws_iam_policy.{name} has no name argument (Terraform makes one up); the "
+                                          f"editor writes name = \"{name}\", which would replace the policy.")
+                        if arguments["name"] not in (name, f'"{name}"'):
+                            raise NotKept(f"aws_iam_policy.{name} is named {arguments['name']}; the editor writes "
+                                          f"name = \"{name}\", which would replace the policy.")
+                        continue
+                    if block_type == "aws_iam_role_policy_attachment" and arguments == {
+                            "role": "${" + ATTACHED_TO + ".name}", "policy_arn": "${aws_iam_policy." + name + ".arn}"}:
+                        continue
+                    raise NotKept(f"it also declares {address}, which the editor would not write back as it is.")
 
 
 def _other_files(directory: Path) -> list[str]:
@@ -143,14 +218,15 @@ def read_hcl(text: str, default: PolicyModel, context: list[str] | None = None) 
         else:
             data = hcl_values.expression(raw)
         data = hcl_values.resolve(data, lookup)
-        description = hcl_values.expression(body.get("description", json.dumps(default.description)))
+        description = hcl_values.expression(body["description"]) if "description" in body else ""  # "": none
     except hcl_values.NotAValue as error:
         raise NotKept(f"its policy is written in a way the editor cannot read as a value ({error}).") from None
     if not isinstance(data, dict):
         raise NotKept("its policy is not an object with a Statement.")
+    if not isinstance(description, str):
+        raise NotKept(f"the description of aws_iam_policy.{default.name} is not a plain string; the editor would not keep it.")
     return PolicyModel.from_document(data, region=default.region, account=default.account, known_repositories=known,
-                                     name=default.name,
-                                     description=description if isinstance(description, str) else default.description)
+                                     name=default.name, description=description)
 
 
 _DOCUMENT_KEYS = {"statement", "version", "policy_id"}
@@ -197,6 +273,15 @@ def _policy_document(tree: dict, label: str) -> dict:
     return document
 
 
+def round_trip(document, default: PolicyModel, known_repositories=(), context: list[str] | None = None) -> PolicyModel:
+    """What the editor makes of ``document``: imported, written as custom_policy.tf's HCL, and read
+    back from that text. Raises ``NotKept`` (naming what) where the editor refuses it."""
+    model = PolicyModel.from_document(document, region=default.region, account=default.account,
+                                      known_repositories=known_repositories, name=default.name,
+                                      description=default.description)
+    return read_hcl(terraform_block(model), default, context)
+
+
 def from_hcl(text: str, default: PolicyModel) -> PolicyModel | None:
     """``read_hcl``, or None when the editor cannot hold the file as it is."""
     try:
@@ -205,28 +290,34 @@ def from_hcl(text: str, default: PolicyModel) -> PolicyModel | None:
         return None
 
 
-class FileNotReadable(PolicyNotWritten):
-    """custom_policy.tf is the learner's and the editor cannot read it: replacing it needs an explicit choice."""
+UNSEEN = object()  # write() was not told what the editor opened: no check that the file is unchanged
 
 
-def write(directory: Path, model: PolicyModel, replace: bool = False) -> Saved:
+def write(directory: Path, model: PolicyModel, replace: bool = False, *, opened_text=UNSEEN) -> Saved:
     """Check the policy, then write ``custom_policy.tf``. Raises ``PolicyNotWritten``; raises
     ``FileNotReadable`` instead of replacing a custom_policy.tf of the learner's that the editor
-    cannot read, unless ``replace=True`` (their file then goes to ``backups/``)."""
+    cannot read, and ``FileChanged`` when the file is no longer ``opened_text`` (what the editor
+    opened; None: no file), unless ``replace=True`` (their file then goes to ``backups/``)."""
     opened = open_policy(directory, model)
+    if not replace and opened_text is not UNSEEN and opened.text != opened_text:
+        raise FileChanged(f"Not written: your {policy_file.FILE_NAME} changed after the editor opened it "
+                          "(a %%tf cell, a hand edit or goto?), and saving would overwrite a version you have not "
+                          "seen here. Reopen it to edit what is there now, or replace it (yours is kept in backups/).")
     if opened.source == "unreadable" and not replace:
         raise FileNotReadable(f"Not written: {opened} To replace it with the editor's policy, save with replace=True.")
     errors = checks.blocking(checks.check(model))
     if errors:
         raise PolicyNotWritten("Not written: fix the errors first.\n" + "\n".join(str(e) for e in errors), errors)
     for address in (f"aws_iam_policy.{model.name}", f"aws_iam_role_policy_attachment.{model.name}"):
-        declared = tfconfig.find(directory, address)
-        if declared is not None and declared.file.name != policy_file.FILE_NAME:
+        try:  # custom_policy.tf is what this write replaces: only the learner's other files can clash
+            declared = tfconfig.find(directory, address, skip=(policy_file.FILE_NAME,))
+        except tfconfig.ParseError as error:
+            raise PolicyNotWritten(f"Not written: {error}. Terraform cannot read your working copy either; "
+                                   "fix that file first, then save again.") from None
+        if declared is not None:
             raise PolicyNotWritten(
                 f"Your {declared.file.name} already declares {address}. Two declarations of one resource "
                 f"cannot both exist: either delete yours and let the editor write {policy_file.FILE_NAME}, or give the "
                 "editor's policy another name.")
-    path, backups = policy_file.write(directory, terraform_block(model))
-    policy_file.save_editor_state(directory, {"name": model.name, "description": model.description,
-                                              "statements": [s.__dict__ for s in model.statements]})
+    path, backups = policy_file.write(directory, terraform_block(model), keep_old=replace or opened.source != "editor")
     return Saved(path, backups)

@@ -325,18 +325,6 @@ def policy_expression(model: PolicyModel, indent: str = "  ") -> str:
     return "\n".join(lines)
 
 
-def policy_expression_inline(model: PolicyModel) -> str:
-    """The same expression on one line (commas, no newlines), for a ``.tf.json`` string."""
-    statements = []
-    for statement in model.statements:
-        items = _statement_items(model, statement)
-        items = [(k, f"[{v}]" if k in ("Action", "NotAction", "Resource", "NotResource") and not v.startswith("[") else v)
-                 for k, v in items]
-        statements.append("{" + ", ".join(f"{k} = {v}" for k, v in items) + "}")
-    head = ", ".join(f"{k} = {v}" for k, v in _head(model))
-    return "jsonencode({" + head + ", Statement = [" + ", ".join(statements) + "]})"
-
-
 def terraform_block(model: PolicyModel, attach_to: str | None = "aws_iam_role.ec2_ecr_role") -> str:
     """The HCL a learner would write for this policy (and its attachment)."""
     parts = [f'data "aws_ecr_repository" "{data_source_name(name)}" {{\n  name = {_hcl_string(name)}\n}}\n'
@@ -344,28 +332,11 @@ def terraform_block(model: PolicyModel, attach_to: str | None = "aws_iam_role.ec
     parts.append(
         f'resource "aws_iam_policy" "{model.name}" {{\n'
         f"  name        = {_hcl_string(model.name)}\n"
-        f"  description = {_hcl_string(model.description)}\n\n"
-        f"  policy = {policy_expression(model)}\n}}\n")
+        + (f"  description = {_hcl_string(model.description)}\n" if model.description else "")  # none: none written
+        + f"\n  policy = {policy_expression(model)}\n}}\n")
     if attach_to:
         parts.append(
             f'resource "aws_iam_role_policy_attachment" "{model.name}" {{\n'
             f"  role       = {attach_to}.name\n"
             f"  policy_arn = aws_iam_policy.{model.name}.arn\n}}\n")
     return "\n".join(parts)
-
-
-def terraform_json(model: PolicyModel, attach_to: str | None = "aws_iam_role.ec2_ecr_role") -> dict:
-    """The same configuration in Terraform's JSON syntax (``.tf.json``), which the editor writes."""
-    config: dict = {"//": "Written by iamlab's policy editor. Edit the policy in the notebook, or delete this "
-                          "file and write the block yourself (the editor shows it)."}
-    if _own_data_sources(model):
-        config["data"] = {"aws_ecr_repository": {data_source_name(n): {"name": n} for n in _own_data_sources(model)}}
-    resources: dict = {"aws_iam_policy": {model.name: {
-        "name": model.name, "description": model.description,
-        "policy": "${" + policy_expression_inline(model) + "}",
-    }}}
-    if attach_to:
-        resources["aws_iam_role_policy_attachment"] = {model.name: {
-            "role": "${" + attach_to + ".name}", "policy_arn": "${aws_iam_policy." + model.name + ".arn}"}}
-    config["resource"] = resources
-    return config

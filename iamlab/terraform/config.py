@@ -42,10 +42,10 @@ class ParseError(ValueError):
     pass
 
 
-def blocks(directory: Path) -> list[Block]:
-    """Every resource and data block in the ``.tf`` files of a directory."""
+def blocks(directory: Path, skip: tuple[str, ...] = ()) -> list[Block]:
+    """Every resource and data block in the ``.tf`` files of a directory (but the files named in ``skip``)."""
     found = []
-    for path in sorted(Path(directory).glob("*.tf")):
+    for path in sorted(p for p in Path(directory).glob("*.tf") if p.name not in skip):
         try:
             parsed = hcl2.loads(path.read_text())
         except Exception as error:  # python-hcl2 raises lark errors of several kinds
@@ -58,8 +58,8 @@ def blocks(directory: Path) -> list[Block]:
     return found
 
 
-def find(directory: Path, address: str) -> Block | None:
-    return next((b for b in blocks(directory) if b.address == address), None)
+def find(directory: Path, address: str, skip: tuple[str, ...] = ()) -> Block | None:
+    return next((b for b in blocks(directory, skip) if b.address == address), None)
 
 
 def block_source(directory: Path, address: str) -> str:

@@ -13,7 +13,6 @@ retires that one (backed up too).
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -33,8 +32,9 @@ def written_by_editor(text: str) -> bool:
     return text.startswith(EDITOR_HEADER.split(".")[0])
 
 
-def write(directory: Path, text: str, *, by_editor: bool = True) -> tuple[Path, list[Path]]:
-    """Write the policy file; returns it and the backups of what it replaced (if not the editor's own)."""
+def write(directory: Path, text: str, *, by_editor: bool = True, keep_old: bool = False) -> tuple[Path, list[Path]]:
+    """Write the policy file; returns it and the backups of what it replaced (if not the editor's
+    own, or ``keep_old``: a file the learner changed since the editor wrote it)."""
     from .edits import backup
 
     target = path(directory)
@@ -42,7 +42,7 @@ def write(directory: Path, text: str, *, by_editor: bool = True) -> tuple[Path, 
     saved = []
     if target.exists():
         old = target.read_text()
-        if old != body and not written_by_editor(old):
+        if old != body and (keep_old or not written_by_editor(old)):
             saved.append(backup(target))
     legacy = Path(directory) / LEGACY_FILE_NAME
     if legacy.exists():
@@ -63,21 +63,17 @@ def read(directory: Path) -> str | None:
 def remove(directory: Path) -> None:
     path(directory).unlink(missing_ok=True)
     (Path(directory) / LEGACY_FILE_NAME).unlink(missing_ok=True)
+    forget_editor_state(directory)
 
 
-STATE_NAME = ".iamlab_policy_editor.json"
+LEGACY_STATE_NAME = ".iamlab_policy_editor.json"
 
 
-def save_editor_state(directory: Path, state: dict) -> None:
-    """What the editor shows (repositories by name, not ARN), to reopen it as it was."""
-    (Path(directory) / STATE_NAME).write_text(json.dumps(state, indent=2) + "\n")
-
-
-def load_editor_state(directory: Path) -> dict | None:
-    try:
-        return json.loads((Path(directory) / STATE_NAME).read_text())
-    except (FileNotFoundError, ValueError):
-        return None
+def forget_editor_state(directory: Path) -> None:
+    """Earlier editors kept what they showed in this file and reopened it, stale, over the
+    learner's newer custom_policy.tf. The editor now reads custom_policy.tf every time it
+    opens; an old state file is removed wherever it is still found."""
+    (Path(directory) / LEGACY_STATE_NAME).unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=None)

@@ -6,10 +6,17 @@ sandbox; the matrix and the diagram then ask the account what the instance can d
 
 It takes what it uses, not the facade: the ``Account`` (clients, id, region, working copy),
 the Terraform ``driver`` its buttons run, and ``ask``, which asks the access matrix again.
+
+It opens ``custom_policy.tf`` as it is on disk, when it is made and each time it is shown
+again (nothing remembered from an earlier session passes for current). A file of the
+learner's it cannot hold is shown as it is, with why, and is replaced only by "Replace mine"
+(which copies it to ``backups/`` first); a file that changed on disk since it was opened is
+not overwritten by Save: the editor offers to reopen it.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import html
 import json
@@ -28,11 +35,27 @@ from .views import DiagramView, MatrixView
 
 
 class PolicyEditor(w.VBox):
-    def __init__(self, account, driver, ask, model: PolicyModel):
+    """``start`` is the policy to begin from when the working copy has no custom_policy.tf
+    (the lesson's starting policy); the file, when there is one, always wins."""
+
+    def __init__(self, account, driver, ask, start: PolicyModel):
         self.account = account
         self.repositories = account.repositories()
-        self.model = model
-        self.model.region, self.model.account = account.region, account.id
+        self.start = copy.deepcopy(start)
+        self.start.region, self.start.account = account.region, account.id
+        self.opened = policy_io.open_policy(account.directory, copy.deepcopy(self.start))
+        self.model = self.opened.model if self.opened.readable else copy.deepcopy(self.start)
+        self._as_opened = self.model.document()
+
+        self.file_note = w.HTML()
+        self.reopen_button = w.Button(description=f"Reopen {policy_file.FILE_NAME}", icon="refresh",
+                                      tooltip="Show the file as it is on disk now (edits made here since are dropped)")
+        self.replace_button = w.Button(description="Replace mine", icon="exchange", button_style="danger",
+                                       tooltip=f"Write the editor's policy over your {policy_file.FILE_NAME} "
+                                               "(yours is copied to backups/ first)")
+        self.reopen_button.on_click(lambda _: self.reopen())
+        self.replace_button.on_click(lambda _: self.replace_mine())
+        self.file_box = w.VBox([self.file_note, w.HBox([self.reopen_button, self.replace_button])])
 
         self.name = w.Text(value=self.model.name, description="Policy name:")
         self.name.observe(lambda _: self._edited(), "value")
@@ -54,10 +77,59 @@ class PolicyEditor(w.VBox):
         self.runner = TerraformRunner(driver, before_run=self.save, after_apply=self.refresh_views)
         importer = w.Accordion(children=[w.VBox([self.import_text, self.import_button, self.import_message])],
                                titles=("Import an existing JSON policy",), selected_index=None)
-        super().__init__([self.name, self.statements_box, self.add_button, self.findings, self.previews, importer,
-                          self.save_message, self.runner, self.matrix, self.diagram])
+        super().__init__([self.file_box, self.name, self.statements_box, self.add_button, self.findings, self.previews,
+                          importer, self.save_message, self.runner, self.matrix, self.diagram])
+        self._show_opened()
         self._rebuild()
         self.show_account()
+
+    # -- the file on disk -------------------------------------------------------------
+    def _show_opened(self, changed: bool = False) -> None:
+        """Say where the policy shown comes from; for a file the editor cannot hold, its text and why."""
+        opened = self.opened
+        buttons = self.reopen_button.layout, self.replace_button.layout
+        if changed:
+            self.file_note.value = panel("warning", f"Your {policy_file.FILE_NAME} changed on disk", html.escape(
+                "It changed after the editor opened it (a %%tf cell, a hand edit or goto?): the policy below is "
+                "not what the file holds now. Reopen to edit what is there; Save will not overwrite it."))
+            buttons[0].display, buttons[1].display = None, None
+        elif not opened.readable:
+            self.file_note.value = panel("error", f"The editor cannot show your {policy_file.FILE_NAME}", html.escape(
+                f"Why: {opened.reason} Your file is below, untouched. The statements further down are the lesson's "
+                "starting policy, not yours: Save, Plan and Apply will not write them over your file. Fix your file "
+                "and Reopen, or choose Replace mine (your file is copied to backups/ first)."),
+                f"<pre>{html.escape(opened.text or '')}</pre>")
+            buttons[0].display, buttons[1].display = None, None
+        else:
+            self.file_note.value = f"<i>{html.escape(str(opened))}</i>"
+            buttons[0].display, buttons[1].display = None, "none"
+
+    def on_disk(self) -> str | None:
+        return policy_file.read(self.account.directory)
+
+    def reopen(self) -> None:
+        """Show custom_policy.tf as it is now (what was edited here and not saved is dropped)."""
+        self.opened = policy_io.open_policy(self.account.directory, copy.deepcopy(self.start))
+        self.model = self.opened.model if self.opened.readable else copy.deepcopy(self.start)
+        self._as_opened = self.model.document()
+        self.name.value = self.model.name
+        self.save_message.value = ""
+        self._show_opened()
+        self._rebuild()
+
+    def replace_mine(self) -> str | None:
+        """The explicit choice: write the editor's policy over the learner's file, theirs kept in backups/."""
+        return self.save(replace=True)
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Shown again (a cell re-run that returns this editor): read the file again first. Untouched,
+        the editor simply reopens; with edits of its own it says the file changed instead."""
+        if self.on_disk() != self.opened.text:
+            if self.model.document() == self._as_opened:
+                self.reopen()
+            else:
+                self._show_opened(changed=True)
+        return super()._repr_mimebundle_(**kwargs)
 
     def show_account(self) -> None:
         """Fill the matrix and the picture from what is applied now (from the first render,
@@ -105,10 +177,12 @@ class PolicyEditor(w.VBox):
                                                  known_repositories=self.repositories, name=self.model.name)
         except (ValueError, AttributeError, TypeError) as error:
             self.import_message.value = panel("error", "Not imported", html.escape(
-                f"That is not a policy the editor can read: {error}. Your current policy is unchanged."))
+                f"That is not a policy the editor can read: {error} Your current policy is unchanged."))
             return False
         self.model.statements = imported.statements
-        self.import_message.value = panel("success", "Imported", "The checks below apply to the imported policy.")
+        self.model.version, self.model.policy_id = imported.version, imported.policy_id
+        self.import_message.value = panel("success", "Imported, every element kept", html.escape(
+            " ".join(_kept_elements(imported)) + " The checks below apply to the imported policy."))
         self._rebuild()
         return True
 
@@ -141,14 +215,25 @@ class PolicyEditor(w.VBox):
         return f'<pre class="iamlab-diff">{lines}</pre>'
 
     # -- writing and running ---------------------------------------------------------
-    def save(self) -> str | None:
-        """Check, then write the policy into the working copy. Returns a problem (HTML) or None."""
+    def save(self, replace: bool = False) -> str | None:
+        """Check, then write the policy into the working copy. Returns a problem (HTML) or None.
+        Never over a file it cannot read, or one changed since it was opened, unless ``replace``."""
         try:
-            saved = policy_io.write(self.account.directory, self.model)
+            saved = policy_io.write(self.account.directory, self.model, replace, opened_text=self.opened.text)
         except policy_io.PolicyNotWritten as error:
-            body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
+            if isinstance(error, policy_io.FileChanged):
+                self._show_opened(changed=True)
+            if isinstance(error, policy_io.FileNotReadable):  # the choice is a button here, not an argument
+                body = html.escape(f"Your {policy_file.FILE_NAME} is yours and the editor cannot read it (why, and the "
+                                   "file itself, are shown at the top), so nothing was written. Fix it and Reopen, "
+                                   "or choose Replace mine there (your file is copied to backups/ first).")
+            else:
+                body = _findings_html(error.findings, heading=False) if error.findings else html.escape(str(error))
             self.save_message.value = panel("error", "Not written" + (": fix the errors first" if error.findings else ""), body)
             return self.save_message.value
+        self.opened = policy_io.Opened(self.model, "editor", self.on_disk())
+        self._as_opened = self.model.document()
+        self._show_opened()
         kept = f"What was there before is kept in {', '.join(map(str, saved.backups))}. " if saved.backups else ""
         self.save_message.value = panel("success", f"Written to {policy_file.FILE_NAME}", html.escape(
             kept + f"Your other .tf files were not touched; a %%tf {policy_file.FILE_NAME} cell writes this same file."))
@@ -162,6 +247,23 @@ class PolicyEditor(w.VBox):
         self.matrix.refresh()
         self.diagram.refresh()
         self._edited()
+
+
+def _kept_elements(model: PolicyModel) -> list[str]:
+    """What an import kept that the pickers do not edit, said per statement, so nothing is dropped unsaid."""
+    said = []
+    for number, statement in enumerate(model.statements, 1):
+        elements = [name for name, present in (("NotAction", statement.not_actions is not None),
+                                               ("NotResource", statement.not_resources is not None),
+                                               ("Condition", statement.condition is not None)) if present]
+        if elements:
+            said.append(f"Statement {number} keeps its {' and '.join(elements)} exactly as written (shown as JSON below; "
+                        "the pickers do not edit it).")
+    if model.version != "2012-10-17":
+        said.append(f"Version {model.version} is kept (policy variables such as ${{aws:username}} are not read in it).")
+    if model.policy_id:
+        said.append(f"Id {model.policy_id!r} is kept.")
+    return said
 
 
 def _findings_html(found, heading: bool = True) -> str:
