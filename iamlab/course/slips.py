@@ -13,29 +13,42 @@ Pure functions over what the learner wrote, in the exercise's ``Expected`` conte
 * ``hcl_slips(text, file, context)``: a ``.tf`` file's references (via ``terraform.refcheck``);
 * ``trust_slips(document, expected)``: a role's trust policy;
 * ``repository_policy_slips(document, expected)``: an ECR repository policy's principals;
-* ``slips(...)``: all that apply, most telling first; ``first(...)`` the one to show.
+* ``principal_answer_slips(answer, expected)``: a typed answer naming a trust principal (lesson 01);
+* ``slips(...)``: all that apply, most telling first; ``first(...)`` the one to show;
+* ``managed_attached``, ``course_copy_slip``, ``not_saved``, ``not_applied``: what the account and
+  the folders show (the managed policy still attached, the course's ``tf/`` edited instead of
+  the working copy, an edit not on disk, a file not applied yet);
+* ``shown(found)``: the lines a failed check shows, one per kind of slip, at most three.
+
+Every slip builds its ARNs and action names from ``facts``, never by hand.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..policy import catalogue
 from ..policy.matching import action_matches
-from ..facts import LOGIN, PULL_ACCEPTED, PULL_CHECKS, repository_arn, role_arn
+from ..facts import LOGIN, MANAGED_POLICY_ARN, PULL_ACCEPTED, PULL_CHECKS, repository_arn, role_arn
 
 SLIP_IDS = (
+    "edited-course-copy", "not-saved", "not-applied",
     "unknown-action", "missing-prefix", "unknown-service", "effect-case", "effect-invalid",
     "allow-where-deny", "login-scoped", "login-too-wide", "pull-on-star", "excess",
     "quoted-reference", "object-without-attribute", "unknown-label", "hand-typed-arn",
     "arn-malformed", "arn-wrong-service", "arn-wrong-region", "arn-wrong-account", "arn-wrong-repository",
     "arn-not-repository", "trust-principal-is-action", "trust-principal-is-role",
-    "trust-principal-is-instance", "service-principal-form", "trust-action",
+    "trust-principal-is-instance", "trust-principal-kind", "trust-principal-everyone", "trust-principal-account",
+    "trust-principal-other-service", "service-principal-form", "trust-action",
     "repo-principal-account", "repo-principal-everyone", "repo-principal-service",
     "repo-principal-instance-profile", "repo-principal-instance",
+    "managed-attached",
 )
+# Slips of the workflow: whatever else the files say, the account never saw them. Named first.
+WORKFLOW = ("edited-course-copy", "not-saved", "not-applied")
 # Slips AWS (or Terraform's plan) refuses outright; the others are accepted and do the wrong thing quietly.
 REFUSED = {"missing-prefix", "effect-case", "effect-invalid", "quoted-reference", "object-without-attribute",
            "unknown-label", "arn-malformed"}
@@ -325,6 +338,13 @@ def trust_slips(document, expected: Expected) -> list[Slip]:
                                   "profile). An instance is not a principal AWS can trust; who delivers the "
                                   "role's keys to the instance? (lessons/01-roles-and-instance-profiles.md, the "
                                   "keycard section)", where))
+            elif value == "*":
+                found.append(Slip("trust-principal-everyone", 'the Principal "*" is everyone: any AWS principal, in '
+                                  "any account, could take the role on and act with its permissions.", where))
+            elif re.fullmatch(rf"{re.escape(expected.account)}|arn:aws:iam::\d{{12}}:root|\d{{12}}", value):
+                found.append(Slip("trust-principal-account", "the Principal names an account. That delegates: "
+                                  "whoever that account's IAM policies allow to assume the role may, but no account "
+                                  "starts an instance for you. Who hands the role's keys to the instance?", where))
             elif kind == "Service" and not value.endswith(".amazonaws.com"):
                 found.append(Slip("service-principal-form", f"the service principal {value!r} is not written "
                                   "the way AWS names services in a policy: a service principal is a DNS-style "
@@ -364,6 +384,116 @@ def repository_policy_slips(document, expected: Expected) -> list[Slip]:
     return found
 
 
+_PRINCIPAL_KINDS = {"aws", "service", "federated", "canonicaluser", "principal"}
+
+
+def principal_answer_slips(answer, expected: Expected, service: str) -> list[Slip]:
+    """A typed answer to "who may assume the role?" (lesson 01), read as a principal: each wrong kind
+    of answer gets its own slip. ``service`` is the right service principal (compared, never shown)."""
+    given = str(answer or "").strip().strip('"\'')
+    if not given or given == service:
+        return []
+    where = "Your answer"
+    if given.lower() in _PRINCIPAL_KINDS:
+        return [Slip("trust-principal-kind", f"{given} is the kind of principal (the key inside Principal), not "
+                     "which one: the answer is the value next to the key.", where)]
+    if given.endswith(".amazonaws.com") and given.lower() != service.lower():
+        return [Slip("trust-principal-other-service", f"{given} is a service principal, but of another service. "
+                     "Which service starts the instance and hands it the role's keys?", where)]
+    if given.lower() == service.lower():
+        return [Slip("service-principal-form", "a service principal is written in lower case, exactly as AWS "
+                     "names it in a policy.", where)]
+    if given.lower() in ("ec2", "amazon ec2", "aws ec2", "ec2.amazonaws", "ec2.aws"):
+        return [Slip("service-principal-form", f"{given!r} names the service, but not the way a policy names "
+                     "a service principal: a DNS-style name, not the service's prefix or title.", where)]
+    if given == expected.role or given.endswith(f":role/{expected.role}") or given.lower() == "role":
+        return [Slip("trust-principal-is-role", "that names the role itself. A role does not hand itself out: its "
+                     "trust policy names who may pick it up.", where)]
+    if "profile" in given.lower() or "instance" in given.lower() or re.fullmatch(r"i-[0-9a-f]{8,17}", given):
+        return [Slip("trust-principal-is-instance", "that names the instance (or its profile). An instance is not "
+                     "a principal a trust policy can name; who delivers the role's keys to the instance? "
+                     "(lessons/01-roles-and-instance-profiles.md, the keycard section)", where)]
+    return [replace(slip, where=where) for slip in trust_slips(
+        {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": given}}]}, expected)]
+
+
+# -- the account and the folders -------------------------------------------------------
+def managed_attached(attached) -> Slip | None:
+    """AWS's broad managed policy still attached beside the learner's narrow one."""
+    if MANAGED_POLICY_ARN not in set(attached):
+        return None
+    return Slip("managed-attached", "AmazonEC2ContainerRegistryReadOnly is still attached to the role. Policies "
+                "add up: while it is attached, it allows everything your policy leaves out.", "The role")
+
+
+def _shown_path(path) -> str:
+    from .. import paths
+
+    try:
+        return str(Path(path).resolve().relative_to(paths.PROJECT_DIR))
+    except ValueError:
+        return str(path)
+
+
+def course_copy_slip(working, course, files=(), commented=()) -> Slip | None:
+    """The course's own ``tf/`` edited instead of the working copy: a file of the exercise there and not in the
+    working copy, or a block commented out there and still active in the working copy."""
+    from ..terraform import edits
+
+    working, course = Path(working), Path(course)
+    if not course.is_dir() or course.resolve() == working.resolve():
+        return None
+    for name in files:
+        if (course / name).exists() and not (working / name).exists():
+            return Slip("edited-course-copy", f"{name} is in the course's own folder {_shown_path(course)}, not in your "
+                        f"working copy {_shown_path(working)}. Terraform runs in your working copy only, so it never "
+                        "reads that file: move it into the working copy, then lab.apply().", name)
+    for address in commented:
+        if edits.is_active(working, address) and not edits.is_active(course, address) \
+                and edits.find_file(course, address, commented=True):
+            return Slip("edited-course-copy", f"the edit is in the course's own {_shown_path(course)}/main.tf, not in "
+                        f"your working copy's {_shown_path(working)}/main.tf. Terraform runs in your working copy only: "
+                        "make the same edit there (and undo it in the course's copy, which goto starts from).", "main.tf")
+    return None
+
+
+def not_saved(working, address: str) -> Slip | None:
+    """A block the exercise asks to comment out, still active in the file on disk."""
+    from ..terraform import edits
+
+    file = edits.find_file(Path(working), address)
+    if file is None:
+        return None
+    return Slip("not-saved", f"{address} is still active in {file.name} as it is on disk. If you edited it, the file is "
+                "not saved yet (JupyterLab shows a dot on its tab): Terraform reads only what is saved. Save it, "
+                "then lab.apply().", file.name)
+
+
+def not_applied(file: str, declared_only: bool = False) -> Slip:
+    """The working copy says one thing, the account another: no apply since the last change."""
+    said = ("declares it, but the account does not hold it yet" if declared_only
+            else "says something else than the account holds")
+    return Slip("not-applied", f"{file} {said}: Terraform changes the account only when you run lab.apply(). Run it, "
+                "then check again.", file)
+
+
+# -- what a failed check shows -----------------------------------------------------------
+MAX_SHOWN = 3
+
+
+def shown(found) -> list[str]:
+    """One line per kind of slip, most telling first, at most ``MAX_SHOWN``: a slip met in three statements is
+    one line ("and 2 more places"), not three."""
+    kinds: dict[str, list[Slip]] = {}
+    for slip in ordered(found):
+        kinds.setdefault(slip.id, []).append(slip)
+    lines = []
+    for same in list(kinds.values())[:MAX_SHOWN]:
+        more = len(same) - 1
+        lines.append(str(same[0]) + (f" (and {more} more like it)" if more > 0 else ""))
+    return lines
+
+
 # -- all of them ---------------------------------------------------------------------
 _ORDER = {slip: n for n, slip in enumerate(SLIP_IDS)}
 
@@ -380,8 +510,12 @@ def slips(expected: Expected, *, policy=None, hcl: str | None = None, file: str 
         found += trust_slips(trust, expected)
     if repository_policy is not None:
         found += repository_policy_slips(repository_policy, expected)
-    unique = list(dict.fromkeys(found))
-    return sorted(unique, key=lambda s: (not s.blocks, _ORDER.get(s.id, len(_ORDER))))
+    return ordered(found)
+
+
+def ordered(found) -> list[Slip]:
+    """Most telling first: the workflow (the account never saw the files), then what AWS refuses, then the rest."""
+    return sorted(dict.fromkeys(found), key=lambda s: (s.id not in WORKFLOW, not s.blocks, _ORDER.get(s.id, len(_ORDER))))
 
 
 def first(expected: Expected, **written) -> Slip | None:
@@ -435,8 +569,6 @@ def working_copy_slips(directory, expected: Expected, file: str = "custom_policy
     """Every slip in one file of the learner's working copy: its references, then the policy
     document ``address`` holds, read as ``kind`` (``"identity"``, ``"trust"`` or ``"repository"``).
     A missing file gives no slip (the check says it is not written yet)."""
-    from pathlib import Path
-
     directory = Path(directory)
     path = directory / file
     if not path.exists():
