@@ -269,6 +269,8 @@ def _scope_slips(statements: list[dict], expected: Expected) -> list[Slip]:
                               f"on every resource (for instance {example}).{other} A pull needs nothing on every "
                               "resource except the login.", where))
             continue
+        if "Condition" in statement:
+            continue  # a condition may narrow it to what is asked: the grade by effect decides
         if expected.scoped and every and names & pull:
             found.append(Slip("pull-on-star", "this statement allows pull actions on every resource: every "
                               f"repository of the account, not only {expected.repository}.", where))

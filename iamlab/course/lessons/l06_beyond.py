@@ -102,14 +102,16 @@ def _repository_policy(account, answer) -> Grade:
 
 def _other_principals(document: dict, role_arn: str, account: str) -> list[str]:
     """Principals other than the role that an Allow statement of a repository policy names ("*" is anyone).
-    The account itself is not one of them: it delegates to the account's IAM policies (a slip says so)."""
+    The account itself is not one of them: it delegates to the account's IAM policies (a slip says so);
+    nor is a service principal (a slip names it)."""
     found = []
     delegating = {account, f"arn:aws:iam::{account}:root"}
     for statement in _as_list(document.get("Statement")):
         if statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
-        names = ["*"] if principal == "*" else [p for values in (principal or {}).values() for p in _as_list(values)]
+        names = ["*"] if principal == "*" else [p for kind, values in (principal or {}).items() if kind != "Service"
+                                                for p in _as_list(values)]  # a service principal: its slip says why
         found += [f'anyone (Principal "{p}")' if p == "*" else p for p in names
                   if p != role_arn and p not in delegating and p not in found]
     return found
