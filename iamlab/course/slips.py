@@ -222,9 +222,9 @@ def policy_slips(document, expected: Expected) -> list[Slip]:
             slip = arn_slip(resource, expected, where)
             if slip:
                 found.append(slip)
-    found += _deny_slips(statements, expected)
-    found += _scope_slips(statements, expected)
-    return found
+    denying = _deny_slips(statements, expected)
+    said = {slip.where for slip in denying}  # an Allow written for a Deny: its "excess" is the same slip
+    return found + denying + [s for s in _scope_slips(statements, expected) if s.where not in said]
 
 
 def _deny_slips(statements: list[dict], expected: Expected) -> list[Slip]:
@@ -263,7 +263,7 @@ def _scope_slips(statements: list[dict], expected: Expected) -> list[Slip]:
                               "never allows it, and without a login no pull starts.", where))
         if login in names and every and (excess or others):
             example = _example(excess) if excess else others[0]
-            other = (" The statement scoped to the repository is not the problem;" if scoped_elsewhere else "")
+            other = (" The statement scoped to the repository is not the problem." if scoped_elsewhere else "")
             found.append(Slip("login-too-wide", f"the login statement is too wide: besides the login it allows "
                               f"{len(excess) + len(others)} more action{'s' if len(excess) + len(others) != 1 else ''} "
                               f"on every resource (for instance {example}).{other} A pull needs nothing on every "
@@ -399,6 +399,9 @@ def principal_answer_slips(answer, expected: Expected, service: str) -> list[Sli
     if given.lower() in _PRINCIPAL_KINDS:
         return [Slip("trust-principal-kind", f"{given} is the kind of principal (the key inside Principal), not "
                      "which one: the answer is the value next to the key.", where)]
+    if _looks_like_action(given):
+        return [Slip("trust-principal-is-action", f"{given} is an action. The principal is who may assume the role; "
+                     "the Action element says what they may do.", where)]
     if given.endswith(".amazonaws.com") and given.lower() != service.lower():
         return [Slip("trust-principal-other-service", f"{given} is a service principal, but of another service. "
                      "Which service starts the instance and hands it the role's keys?", where)]
@@ -506,8 +509,9 @@ def slips(expected: Expected, *, policy=None, hcl: str | None = None, file: str 
     found: list[Slip] = []
     if hcl is not None:
         found += hcl_slips(hcl, file, context)
+    in_file = {slip.id for slip in found}  # the file's line says it more precisely than the document's statement
     if policy is not None:
-        found += policy_slips(policy, expected)
+        found += [slip for slip in policy_slips(policy, expected) if slip.id not in in_file]
     if trust is not None:
         found += trust_slips(trust, expected)
     if repository_policy is not None:

@@ -103,7 +103,7 @@ def _repository_policy(account, answer) -> Grade:
 def _other_principals(document: dict, role_arn: str, account: str) -> list[str]:
     """Principals other than the role that an Allow statement of a repository policy names ("*" is anyone).
     The account itself is not one of them: it delegates to the account's IAM policies (a slip says so);
-    nor is a service principal (a slip names it)."""
+    nor is a service principal or an instance profile, which reach no one (their slips say why)."""
     found = []
     delegating = {account, f"arn:aws:iam::{account}:root"}
     for statement in _as_list(document.get("Statement")):
@@ -113,7 +113,7 @@ def _other_principals(document: dict, role_arn: str, account: str) -> list[str]:
         names = ["*"] if principal == "*" else [p for kind, values in (principal or {}).items() if kind != "Service"
                                                 for p in _as_list(values)]  # a service principal: its slip says why
         found += [f'anyone (Principal "{p}")' if p == "*" else p for p in names
-                  if p != role_arn and p not in delegating and p not in found]
+                  if p != role_arn and p not in delegating and ":instance-profile/" not in p and p not in found]
     return found
 
 
