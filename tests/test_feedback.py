@@ -443,3 +443,14 @@ def test_predict_and_check_spell_alike():
         assert predictions.normalise(spelling) == "allowed"
     for spelling in ("Denied", "deny", "DENY"):
         assert predictions.normalise(spelling) == "denied"
+
+
+def test_a_failed_check_shows_rung_one_and_hint_climbs_from_there(account):
+    hints.HINTS.reset("04-scope")
+    result = checks.check("04-scope", None, account, apply=never, destroy=never)
+    assert result.hint == hints.LADDERS["04-scope"].rung(1, result.hint.split("For instance: ")[1].rstrip(".")).text
+    asked = iamlab.hint("04-scope")
+    assert asked.level == 2 and asked.link.startswith("lessons/04-least-privilege.md#") and asked.top
+    assert 'solution("04-scope")' in str(asked)
+    assert_no_reference(str(asked) + asked._repr_html_())
+    hints.HINTS.reset("04-scope")

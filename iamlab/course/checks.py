@@ -122,6 +122,8 @@ def check(name: str, answer, account, *, apply: Callable[[], object], destroy: C
             notes.append("Solutions mode: the reference solution was written and applied.")
     result = evaluate(name, answer, account)
     result.notes = notes
+    if result.hint:
+        hints.HINTS.shown(name, 1)  # the check showed the first rung: hint(name) now climbs to the next
     from ..classroom import record
 
     record.check_result(result)  # for the instructor's view on a hub; nothing without IAMLAB_CLASS_SPOOL
