@@ -32,7 +32,8 @@ from pathlib import Path
 
 from ..policy import catalogue
 from ..policy.matching import action_matches
-from ..facts import LOGIN, MANAGED_POLICY_ARN, PULL_ACCEPTED, PULL_CHECKS, repository_arn, role_arn
+from ..facts import (LOGIN, MANAGED_POLICY, MANAGED_POLICY_ARN, PULL_ACCEPTED, PULL_CHECKS, PULL_REPOSITORY, REPOSITORIES,
+                     ROLE, account_root_arn, repository_arn, role_arn)
 
 SLIP_IDS = (
     "edited-course-copy", "not-saved", "not-applied",
@@ -83,9 +84,9 @@ class Expected:
 
     account: str
     region: str
-    repository: str = "flask_app"
-    repositories: tuple[str, ...] = ("flask_app", "reports_app")
-    role: str = "ec2-ecr-role"
+    repository: str = PULL_REPOSITORY
+    repositories: tuple[str, ...] = REPOSITORIES
+    role: str = ROLE
     scoped: bool = False  # the pull should reach ``repository`` only (lesson 04 on)
     deny: tuple[str, ...] = ()  # actions the exercise asks to forbid (lesson 06's Deny)
     ecr_only: bool = True  # the policy is about ECR: other services' actions are excess
@@ -127,8 +128,9 @@ def action_slip(action, where: str = "") -> Slip | None:
     if not isinstance(action, str) or action == "*":
         return None
     if ":" not in action:
-        info = catalogue.lookup(f"ecr:{action}")
-        known = " (ECR has an action of that name)" if info else ""
+        service = LOGIN.split(":")[0]  # the course's service
+        info = catalogue.lookup(f"{service}:{action}")
+        known = f" ({service.upper()} has an action of that name)" if info else ""
         return Slip("missing-prefix", f"{action} has no service prefix{known}. IAM reads an action as "
                     "service:Name; without the prefix it names no action at all, and IAM refuses the policy.", where)
     service, _, name = action.partition(":")
@@ -343,7 +345,7 @@ def trust_slips(document, expected: Expected) -> list[Slip]:
             elif value == "*":
                 found.append(Slip("trust-principal-everyone", 'the Principal "*" is everyone: any AWS principal, in '
                                   "any account, could take the role on and act with its permissions.", where))
-            elif re.fullmatch(rf"{re.escape(expected.account)}|arn:aws:iam::\d{{12}}:root|\d{{12}}", value):
+            elif value == account_root_arn(expected.account) or re.fullmatch(r"\d{12}|arn:aws:iam::\d{12}:root", value):
                 found.append(Slip("trust-principal-account", "the Principal names an account. That delegates: "
                                   "whoever that account's IAM policies allow to assume the role may, but no account "
                                   "starts an instance for you. Who hands the role's keys to the instance?", where))
@@ -366,7 +368,7 @@ def repository_policy_slips(document, expected: Expected) -> list[Slip]:
             if value == "*":
                 found.append(Slip("repo-principal-everyone", 'the Principal "*" is everyone: every AWS principal, '
                                   "in any account, may do on this repository what the statement allows.", where))
-            elif value in (expected.account, f"arn:aws:iam::{expected.account}:root"):
+            elif value in (expected.account, account_root_arn(expected.account)):
                 found.append(Slip("repo-principal-account", "the Principal names the account. That does not let "
                                   "the root user in, and grants no one on its own: it delegates to the account's "
                                   "IAM policies, so whoever they allow may act, and the instance's role is not "
@@ -427,7 +429,7 @@ def managed_attached(attached) -> Slip | None:
     """AWS's broad managed policy still attached beside the learner's narrow one."""
     if MANAGED_POLICY_ARN not in set(attached):
         return None
-    return Slip("managed-attached", "AmazonEC2ContainerRegistryReadOnly is still attached to the role. Policies "
+    return Slip("managed-attached", f"{MANAGED_POLICY} is still attached to the role. Policies "
                 "add up: while it is attached, it allows everything your policy leaves out.", "The role")
 
 

@@ -44,7 +44,7 @@ def _detach(account, answer) -> Grade:
         (not in_files, f"{facts.MANAGED_ATTACHMENT} is commented out in your files" if not in_files
          else f"{facts.MANAGED_ATTACHMENT} is still active in your working copy's main.tf"),
         (not in_account, "the managed policy is no longer attached to the role" if not in_account
-         else "AmazonEC2ContainerRegistryReadOnly is still attached in the account"
+         else f"{facts.MANAGED_POLICY} is still attached in the account"
               + (": your files are right, now run lab.apply()" if not in_files else "")),
     ], slips=[s for s in found if s])
 

@@ -105,7 +105,7 @@ def _other_principals(document: dict, role_arn: str, account: str) -> list[str]:
     The account itself is not one of them: it delegates to the account's IAM policies (a slip says so);
     nor is a service principal or an instance profile, which reach no one (their slips say why)."""
     found = []
-    delegating = {account, f"arn:aws:iam::{account}:root"}
+    delegating = {account, facts.account_root_arn(account)}
     for statement in _as_list(document.get("Statement")):
         if statement.get("Effect") != "Allow":
             continue
