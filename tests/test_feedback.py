@@ -454,3 +454,16 @@ def test_a_failed_check_shows_rung_one_and_hint_climbs_from_there(account):
     assert 'solution("04-scope")' in str(asked)
     assert_no_reference(str(asked) + asked._repr_html_())
     hints.HINTS.reset("04-scope")
+
+
+def test_lab_goto_starts_a_new_round(gated, monkeypatch):
+    from iamlab.course import stages
+    from iamlab.lab import Lab
+
+    monkeypatch.setattr(stages, "goto", lambda lesson, *args, **kwargs: lesson)
+    lab = Lab(None, region=REGION, account=ACCOUNT)
+    predictions.before_reveal("apply", None)
+    predictions.before_reveal("apply", None)
+    assert iamlab.predict("04-step2", REPORT).late
+    assert lab.goto("04") == "04"
+    assert predictions.for_check("04-step2") is None and not iamlab.predict("04-step2", REPORT).late
