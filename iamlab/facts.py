@@ -70,6 +70,10 @@ def account_root_arn(account: str) -> str:
     return f"arn:aws:iam::{account}:root"
 
 
+def instance_profile_arn(account: str, name: str = PROFILE) -> str:
+    return f"arn:aws:iam::{account}:instance-profile/{name}"
+
+
 def policy_arn(account: str, name: str = POLICY) -> str:
     """A customer managed policy's ARN."""
     return f"arn:aws:iam::{account}:policy/{name}"

@@ -132,6 +132,19 @@ def repository_policy(principal):
     return setup
 
 
+def repository_policy_tf(principal):
+    def setup(ctx):
+        put_custom(ctx.account, ANSWER)
+        detach_managed(ctx.account)
+        edits.comment_out(ctx.account.directory, facts.MANAGED_ATTACHMENT)
+        document = {"Version": "2012-10-17", "Statement": [{"Sid": "InstanceMayPull", "Effect": "Allow",
+                                                             "Principal": principal, "Action": list(facts.PULL)}]}
+        (ctx.account.directory / "repository_policy.tf").write_text(
+            'resource "aws_ecr_repository_policy" "reports_app" {\n  repository = data.aws_ecr_repository.other.name\n'
+            f"  policy = jsonencode({hcl(document, '  ')})\n}}\n")
+    return setup
+
+
 def deny_written_as_allow(ctx):
     put_custom(ctx.account, ANSWER)
     detach_managed(ctx.account)
@@ -222,8 +235,8 @@ ACCOUNT_CASES = [
     ("repo-principal-account", "06-repository-policy", repository_policy({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), None, "delegates"),
     ("repo-principal-everyone", "06-repository-policy", repository_policy("*"), None, "everyone"),
     ("repo-principal-service", "06-repository-policy", repository_policy({"Service": "ec2.amazonaws.com"}), None, "service"),
-    ("repo-principal-instance-profile", "06-repository-policy",
-     repository_policy({"AWS": f"arn:aws:iam::{ACCOUNT}:instance-profile/{facts.PROFILE}"}), None, "profile"),
+    ("repo-principal-instance-profile", "06-repository-policy",  # ECR refuses it: only the file holds it
+     repository_policy_tf({"AWS": Raw("aws_iam_instance_profile.ec2_profile.arn")}), None, "refuses it"),
     # a typed list
     ("missing-prefix", "02-browse", nothing, [a.split(":")[1] for a in BROWSE], "and 7 more like it"),
     ("unknown-action", "02-browse", nothing, ["ecr:DescribeRepository"], "closest real one is ecr:DescribeRepositories"),

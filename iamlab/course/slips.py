@@ -33,7 +33,7 @@ from pathlib import Path
 from ..policy import catalogue
 from ..policy.matching import action_matches
 from ..facts import (LOGIN, MANAGED_POLICY, MANAGED_POLICY_ARN, PULL_ACCEPTED, PULL_CHECKS, PULL_REPOSITORY, REPOSITORIES,
-                     ROLE, account_root_arn, repository_arn, role_arn)
+                     PROFILE, ROLE, account_root_arn, instance_profile_arn, repository_arn, role_arn)
 
 SLIP_IDS = (
     "edited-course-copy", "not-saved", "not-applied",
@@ -51,7 +51,7 @@ SLIP_IDS = (
 # Slips of the workflow: whatever else the files say, the account never saw them. Named first.
 WORKFLOW = ("edited-course-copy", "not-saved", "not-applied")
 # Slips AWS (or Terraform's plan) refuses outright; the others are accepted and do the wrong thing quietly.
-REFUSED = {"missing-prefix", "effect-case", "effect-invalid", "quoted-reference", "object-without-attribute",
+REFUSED = {"repo-principal-instance-profile", "missing-prefix", "effect-case", "effect-invalid", "quoted-reference", "object-without-attribute",
            "unknown-label", "arn-malformed"}
 _ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.+)$")
 _REFERENCE_TEXT = re.compile(r"^(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*$")
@@ -379,8 +379,9 @@ def repository_policy_slips(document, expected: Expected) -> list[Slip]:
                                   "a session of the role the instance was given.", where))
             elif ":instance-profile/" in value:
                 found.append(Slip("repo-principal-instance-profile", "the Principal is an instance profile. A "
-                                  "profile only carries the role to the instance; it never signs a request, so "
-                                  "a grant to it reaches no one.", where))
+                                  "profile only carries the role to the instance and never signs a request: ECR "
+                                  "refuses it as a principal, so the apply fails. Whose session do the instance's "
+                                  "requests come from?", where))
             elif _looks_like_instance(value):
                 found.append(Slip("repo-principal-instance", "the Principal names the instance. An instance "
                                   "signs nothing itself: its requests come from a session of the role it holds.",
@@ -560,6 +561,8 @@ def hcl_document(text: str, address: str, expected: Expected, argument: str = "p
                     "name": name, "repository_url": name}.get(parts[3], "${" + ref.text + "}")
         if parts[:1] == ["aws_iam_role"] and len(parts) == 3 and parts[2] == "arn":
             return role_arn(expected.account, expected.role)
+        if parts[:1] == ["aws_iam_instance_profile"] and len(parts) == 3 and parts[2] == "arn":
+            return instance_profile_arn(expected.account, PROFILE)
         return {"__ref__": ref.text}
 
     return hcl_values.resolve(data, lookup) if isinstance(data, dict) else None
