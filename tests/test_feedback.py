@@ -162,6 +162,14 @@ def course_copy_file(ctx):
     ctx.monkeypatch.setenv("IAMLAB_COURSE_TF", str(course))
 
 
+def course_copy_main(ctx):
+    course = ctx.tmp_path / "course-tf"
+    shutil.copytree(paths.course_tf_dir(), course)
+    with (course / "main.tf").open("a") as main:
+        main.write("\n" + REFERENCES["03-custom-policy"].files["custom_policy.tf"])
+    ctx.monkeypatch.setenv("IAMLAB_COURSE_TF", str(course))
+
+
 def course_copy_edit(ctx):
     course = ctx.tmp_path / "course-tf"
     shutil.copytree(paths.course_tf_dir(), course)
@@ -207,6 +215,7 @@ ACCOUNT_CASES = [
      None, "'flask-app'"),
     # the workflow
     ("edited-course-copy", "03-custom-policy", course_copy_file, None, "not in your working copy"),
+    ("edited-course-copy", "03-custom-policy", course_copy_main, None, "is written in the course's own"),
     ("edited-course-copy", "04-detach", course_copy_edit, None, "make the same edit there"),
     ("not-saved", "04-detach", nothing, None, "not saved yet"),
     ("not-applied", "04-detach", commented_not_applied, None, "lab.apply()"),

@@ -96,12 +96,13 @@ def custom_policy(account) -> tuple[Snapshot, str, dict | None]:
     return snap, arn, policy_document(account.client("iam"), arn)
 
 
-def custom_policy_not_applied(account, expected: Expected | None = None) -> Grade:
-    found = file_slips(account, expected or Expected(account.id, account.region))
+def custom_policy_not_applied(account, wanted: Expected | None = None) -> Grade:
+    """The custom policy is not in the account: not written, not applied, or written in the wrong folder."""
+    found = file_slips(account, wanted or Expected(account.id, account.region))
     where = _file_state(account, facts.CUSTOM_POLICY)
     if where and not where.startswith("!"):
         found.append(slips.not_applied(where, declared_only=True))
-    found.extend(course_copy_slips(account, files=(POLICY_FILE,)))
+    found.extend(course_copy_slips(account, files=(POLICY_FILE,), declared=(facts.CUSTOM_POLICY,)))
     return Grade([not_applied_item(account, facts.CUSTOM_POLICY, f"the policy {facts.POLICY}")], slips=found)
 
 
@@ -130,8 +131,8 @@ def file_slips(account, wanted: Expected, file: str = POLICY_FILE, address: str 
     return slips.ordered(found)
 
 
-def course_copy_slips(account, files=(), commented=()) -> list[Slip]:
-    found = slips.course_copy_slip(account.directory, paths.course_tf_dir(), files, commented)
+def course_copy_slips(account, files=(), commented=(), declared=()) -> list[Slip]:
+    found = slips.course_copy_slip(account.directory, paths.course_tf_dir(), files, commented, declared)
     return [found] if found else []
 
 

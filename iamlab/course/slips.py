@@ -443,9 +443,11 @@ def _shown_path(path) -> str:
         return str(path)
 
 
-def course_copy_slip(working, course, files=(), commented=()) -> Slip | None:
+def course_copy_slip(working, course, files=(), commented=(), declared=()) -> Slip | None:
     """The course's own ``tf/`` edited instead of the working copy: a file of the exercise there and not in the
-    working copy, or a block commented out there and still active in the working copy."""
+    working copy, a block commented out there and still active in the working copy, or a block the exercise
+    asks for (``declared``: addresses) written there and not in the working copy."""
+    from ..terraform import config as tfconfig
     from ..terraform import edits
 
     working, course = Path(working), Path(course)
@@ -456,6 +458,16 @@ def course_copy_slip(working, course, files=(), commented=()) -> Slip | None:
             return Slip("edited-course-copy", f"{name} is in the course's own folder {_shown_path(course)}, not in your "
                         f"working copy {_shown_path(working)}. Terraform runs in your working copy only, so it never "
                         "reads that file: move it into the working copy, then lab.apply().", name)
+    for address in declared:
+        try:
+            there, here = tfconfig.find(course, address), tfconfig.find(working, address)
+        except tfconfig.ParseError:
+            continue
+        if there is not None and here is None:
+            return Slip("edited-course-copy", f"{address} is written in the course's own {_shown_path(there.file)}, not "
+                        f"in your working copy {_shown_path(working)}. Terraform runs in your working copy only, so it "
+                        "never reads it: write it there (and take it out of the course's copy), then lab.apply().",
+                        there.file.name)
     for address in commented:
         if edits.is_active(working, address) and not edits.is_active(course, address) \
                 and edits.find_file(course, address, commented=True):
