@@ -13,6 +13,7 @@ nothing else):
     import iamlab
     lab = iamlab.start()                       # also makes %%tf available
     iamlab.check("04-scope")                   # grades your own work
+    iamlab.hint("04-scope")                    # a hint; ask again for the next one (never the answer)
     iamlab.solution("04-scope")                # shows the reference (collapsed)
     iamlab.predict("05-predict", {...})        # write your prediction down first
     iamlab.policy_editor()                     # the custom policy, with widgets
@@ -41,25 +42,34 @@ def check(name, answer=None):
     from .lab import current
 
     lab = current()
-    return _check(name, answer, lab.account, apply=lab.apply, destroy=lab.terraform.destroy)
+    return _check(name, answer, lab.account, apply=lab.terraform.apply, destroy=lab.terraform.destroy)
+
+
+def hint(name):
+    """A hint for an exercise: first what the result should do, with one counterexample; asked again, the
+    concept and the reading's section. Never the answer: that is ``solution(name)``."""
+    from .course.hints import hint as _hint
+
+    return _hint(name)
 
 
 def solution(name, apply=False):
-    """Show an exercise's reference solution; ``apply=True`` writes it into your working copy and applies it."""
+    """Show an exercise's reference solution; for a Terraform exercise, ``apply=True`` writes it into your
+    working copy and applies it (an answer you type has nothing to apply)."""
     from .course.checks import solution as _solution
     from .lab import current
 
     if not apply:
         return _solution(name)
     lab = current()
-    return _solution(name, lab.account, apply=lab.apply, destroy=lab.terraform.destroy)
+    return _solution(name, lab.account, apply=lab.terraform.apply, destroy=lab.terraform.destroy)
 
 
 def predict(name, answers):
     """Record a prediction before you see the answer: ``predict("05-predict", {"login": "allowed", ...})``."""
     from .course.predictions import predict as _predict
 
-    return _predict(name, answers)
+    return _predict(name, answers)  # after the reveal it is recorded as LATE, and says so
 
 
 def policy_editor():

@@ -13,7 +13,8 @@ from __future__ import annotations
 ROLE = "ec2-ecr-role"
 PROFILE = "ec2-ecr-instance-profile"
 POLICY = "ecr_custom_read_only"  # the custom policy the learner writes (lessons 03-04)
-MANAGED_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
+MANAGED_POLICY = "AmazonEC2ContainerRegistryReadOnly"  # AWS's broad one, attached by main.tf until lesson 04
+MANAGED_POLICY_ARN = f"arn:aws:iam::aws:policy/{MANAGED_POLICY}"
 # Terraform addresses of tf/main.tf's blocks and of the learner's custom_policy.tf
 MANAGED_ATTACHMENT = "aws_iam_role_policy_attachment.ecr_read_only"  # lesson 04 comments it out by hand
 CUSTOM_POLICY = f"aws_iam_policy.{POLICY}"
@@ -62,6 +63,15 @@ REPOSITORY_ARN_PATTERN = repository_arn("[a-z0-9-]+", r"\d{12}", "[A-Za-z0-9._/-
 
 def role_arn(account: str, name: str = ROLE) -> str:
     return f"arn:aws:iam::{account}:role/{name}"
+
+
+def account_root_arn(account: str) -> str:
+    """The account as a principal (``"AWS": "arn:aws:iam::ACCOUNT:root"``): it delegates to the account's IAM policies."""
+    return f"arn:aws:iam::{account}:root"
+
+
+def instance_profile_arn(account: str, name: str = PROFILE) -> str:
+    return f"arn:aws:iam::{account}:instance-profile/{name}"
 
 
 def policy_arn(account: str, name: str = POLICY) -> str:

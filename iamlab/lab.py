@@ -82,8 +82,11 @@ class Lab:
 
     def apply(self) -> ApplyReport:
         """``terraform apply``: a progress line while it runs, then what changed (policy
-        documents as diffs) with Terraform's log collapsed."""
-        return self.terraform.apply()
+        documents as diffs) with Terraform's log collapsed. When the lesson asks for a prediction
+        about this apply and none is written, it says so once instead of applying."""
+        from .course.predictions import before_reveal
+
+        return before_reveal("apply", self.account) or self.terraform.apply()
 
     def show(self, address: str) -> Source:
         """One block of your working copy, as you wrote it (``.source`` is its text)."""
@@ -93,13 +96,15 @@ class Lab:
         """Fast-forward your working copy (and the account) to where ``lesson`` starts. Your work is kept
         when it already reaches that start; otherwise what changes, and where your version goes, is said
         before anything changes. Terraform's progress is shown; the result renders itself."""
-        from .course import stages
+        from .course import predictions, stages
+
+        predictions.new_round(lesson)  # predictions made before this goto no longer count
 
         def announce(plan):
             if plan.changes or plan.apply:
                 _show_markdown(plan.announcement())
 
-        return stages.goto(lesson, self.account.directory, apply, run_apply=self.apply,
+        return stages.goto(lesson, self.account.directory, apply, run_apply=self.terraform.apply,
                            settled=self.terraform.settled, announce=announce)
 
     # -- the instance ---------------------------------------------------------
@@ -117,9 +122,9 @@ class Lab:
         time you asked and beside your prediction if one is waiting (an ``AccessReport``,
         which reads like a dict of answers)."""
         from .access import AccessReport
-        from .course.predictions import pending
+        from .course.predictions import before_reveal, pending
 
-        return AccessReport(self.instance.ask(), pending())
+        return before_reveal("access", self.account) or AccessReport(self.instance.ask(), pending())
 
     def diagram(self, title: str = ""):
         """The picture, drawn from the account now (renders as SVG)."""

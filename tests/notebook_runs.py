@@ -61,8 +61,8 @@ MISTAKES: dict[str, dict[str, str]] = {
 
 # What each mistake's check must say (an exercise's check cell, by the check's name).
 MISTAKE_NAMED: dict[str, str] = {
-    "03-custom-policy": "pasted-arn",
-    "04-reference": "pasted-arn",
+    "03-custom-policy": "hand-typed-arn",
+    "04-reference": "hand-typed-arn",
     "04-detach": "AmazonEC2ContainerRegistryReadOnly is still attached",
     "04-scope": "login-scoped",
     "06-deny": "not explicitly denied",

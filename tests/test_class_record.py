@@ -23,10 +23,10 @@ RECORD = """
 import json, sys
 from iamlab.classroom import record
 from iamlab.course.checks import CheckResult
-from iamlab.course.mistakes import Mistake
+from iamlab.course.slips import Slip
 for name, verdict, *mistakes in json.loads(sys.argv[1]):
     result = CheckResult(name, [(verdict == "pass", "the instance may pull flask_app")],
-                         mistakes=[Mistake(m, "...") for m in mistakes])
+                         slips=[Slip(m, "...") for m in mistakes])
     print(record.check_result(result))
 """
 

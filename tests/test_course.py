@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+import iamlab
 from iamlab import sandbox
 from iamlab.course import checks, stages
 from iamlab.lab import Lab
@@ -24,7 +25,7 @@ def test_answer_checks_pass_on_the_solution_and_fail_on_wrong_answers(lab):
     lab.goto("02")
     assert checks.evaluate("01-trust", "ec2.amazonaws.com", lab.account).passed
     wrong = checks.evaluate("01-trust", "lambda.amazonaws.com", lab.account)
-    assert not wrong.passed and "trust policy" in wrong.hint
+    assert not wrong.passed and [s.id for s in wrong.slips] == ["trust-principal-other-service"]
     assert checks.evaluate("02-browse", checks.EXERCISES["02-browse"].answer, lab.account).passed
     partial = checks.evaluate("02-browse", ["ecr:DescribeRepositories", "ecr:BatchGetImage"], lab.account)
     assert not partial.passed
@@ -56,7 +57,7 @@ def test_04_scope_flags_a_pasted_arn(lab):
     pasted.write_text('locals {\n  flask = "arn:aws:ecr:us-east-1:123456789012:repository/flask_app"\n}\n')
     try:
         result = checks.evaluate("04-scope", None, lab.account)
-        assert not result.passed and {m.name for m in result.mistakes} == {"pasted-arn"} and "pasted.tf, line 2" in str(result)
+        assert not result.passed and {s.id for s in result.slips} == {"hand-typed-arn"} and "pasted.tf, line 2" in str(result)
     finally:
         pasted.unlink()
 
@@ -143,11 +144,13 @@ def test_the_learner_writes_03_and_04_step_by_step(lab):
     lab.apply()
     assert checks.evaluate("04-reference", None, lab.account).passed
     step2 = checks.evaluate("04-scope", None, lab.account)
-    assert {m.name for m in step2.mistakes} == {"login-scoped", "managed-attached"}
+    assert {s.id for s in step2.slips} == {"login-scoped", "managed-attached"}
     edits.comment_out(lab.account.directory, stages.MANAGED_ATTACHMENT)  # the hand edit, as JupyterLab's editor would save it
+    assert "Write your prediction first" in str(lab.apply())  # step 2's apply is a reveal: the prediction comes first
+    iamlab.predict("04-step2", {"login": "denied", "pull:flask_app": "denied", "pull:reports_app": "denied"})
     lab.apply()
     assert checks.evaluate("04-detach", None, lab.account).passed
-    assert {m.name for m in checks.evaluate("04-scope", None, lab.account).mistakes} == {"login-scoped"}
+    assert {s.id for s in checks.evaluate("04-scope", None, lab.account).slips} == {"login-scoped"}
     assert lab.access()["login"] != "allowed"
     write(lab, "custom_policy.tf", REFERENCES["04-scope"].files["custom_policy.tf"])
     lab.apply()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from iamlab.course import grading, mistakes, policies
+from iamlab.course import grading, graders, policies, slips
 from iamlab.course.graders import DENY_DOCUMENT, reference_document, repository_policy_document
 from iamlab.facts import MANAGED_POLICY_ARN, PUSH
 from iamlab.policy import parse
@@ -79,8 +79,8 @@ def test_login_scoped_to_a_repository_is_missing_the_login_and_named(reference):
     example = grading.counterexample(found)
     assert example.action == "ecr:GetAuthorizationToken" and not example.too_much
     assert example.sentence() == "your policy does not let the instance run ecr:GetAuthorizationToken yet"
-    mistake = mistakes.login_scoped(grading.policies([("custom", scoped)]))
-    assert mistake.name == "login-scoped" and 'Resource "*"' in mistake.message
+    [slip] = slips.policy_slips(scoped, slips.Expected(ACCOUNT, REGION, scoped=True))
+    assert slip.id == "login-scoped" and "acts on no repository" in slip.message
 
 
 def test_the_managed_policy_still_attached_gives_one_counterexample_on_the_other_repository(reference):
@@ -89,8 +89,8 @@ def test_the_managed_policy_still_attached_gives_one_counterexample_on_the_other
     example = grading.counterexample(found, focus=("flask_app",))
     assert example.too_much and example.repository == "reports_app" and example.action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
     assert example.sentence().startswith("your policy still lets the instance run ecr:")
-    assert mistakes.managed_attached([MANAGED_POLICY_ARN]).name == "managed-attached"
-    assert mistakes.managed_attached(["arn:aws:iam::123456789012:policy/ecr_custom_read_only"]) is None
+    assert slips.managed_attached([MANAGED_POLICY_ARN]).id == "managed-attached"
+    assert slips.managed_attached(["arn:aws:iam::123456789012:policy/ecr_custom_read_only"]) is None
 
 
 def test_resource_star_left_on_the_pull_actions(reference):
@@ -98,9 +98,9 @@ def test_resource_star_left_on_the_pull_actions(reference):
     example = grading.counterexample(grading.differences(effect_of(seed), reference), focus=("flask_app",))
     assert example.sentence() in ("your policy still lets the instance run ecr:BatchGetImage on reports_app",
                                   "your policy still lets the instance run ecr:GetDownloadUrlForLayer on reports_app")
-    mistake = mistakes.star_on_pull(grading.policies([("ecr_custom_read_only", seed)]), WORLD)
-    assert mistake.name == "star-on-pull" and "reports_app" in mistake.message
-    assert mistakes.star_on_pull(grading.policies([("x", reference_document(policies.least_privilege_policy(), WORLD))]), WORLD) is None
+    scoped = slips.Expected(ACCOUNT, REGION, scoped=True)
+    assert [s.id for s in slips.policy_slips(seed, scoped)] == ["pull-on-star"]
+    assert slips.policy_slips(reference_document(policies.least_privilege_policy(), WORLD), scoped) == []
 
 
 def test_a_browsing_extra_is_the_counterexample_when_the_pull_is_right(reference):
@@ -135,7 +135,9 @@ def test_pasted_arns_are_found_with_file_and_line(tmp_path):
         '  Resource = "arn:aws:ecr:us-east-1:123456789012:repository/flask_app"\n}\n')
     (tmp_path / "iamlab_sandbox_override.tf").write_text('x = "arn:aws:iam::123456789012:role/skip"\n')
     (tmp_path / "main.tf").write_text('policy_arn = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"\n')
-    assert mistakes.pasted_arns(tmp_path) == [("custom_policy.tf", 3, "arn:aws:ecr:us-east-1:123456789012:repository/flask_app")]
-    mistake = mistakes.pasted_arn(tmp_path)
-    assert mistake.name == "pasted-arn" and "custom_policy.tf, line 3" in mistake.message
-    assert "data.aws_ecr_repository.pull.arn" not in mistake.message  # the slip is named, the answer is not given
+    from types import SimpleNamespace
+
+    found = graders.file_slips(SimpleNamespace(directory=tmp_path), slips.Expected(ACCOUNT, REGION))
+    assert [(s.id, s.where) for s in found] == [("hand-typed-arn", "custom_policy.tf, line 3")]
+    assert "data.aws_ecr_repository.pull.arn" not in str(found[0])  # the slip is named, the answer is not given
+    assert "repository/flask_app" not in str(found[0])  # nor the ARN the reference stands for

@@ -42,7 +42,7 @@ def entry(result) -> dict:
         "exercise": name,
         "passed": bool(result.passed),
         "failed_items": sum(1 for ok, _text in result.items if not ok),
-        "mistakes": sorted({mistake.name for mistake in result.mistakes}),
+        "mistakes": sorted({slip.id for slip in result.slips}),
     }
 
 

@@ -5,12 +5,14 @@
     solution("04-scope")            # the reference, collapsed; changes nothing
     solution("04-scope", apply=True)  # writes the reference into your files and applies it
 
-Each exercise is declared in its lesson's record (``lessons/lNN_*.py``: grader, hint, typed
-answer or reference); this module is the engine that runs them against an ``Account``.
+Each exercise is declared in its lesson's record (``lessons/lNN_*.py``: grader, typed
+answer or ``Reference``); this module is the engine that runs them against an ``Account``.
 Terraform exercises are graded by effect (``grading``): what the instance may do with
 your policies, over every ECR action and every repository, compared with what the
-reference allows. Any policy with the same effect passes, however it is written; the
-hint is one request where yours differs. The classic mistakes (``mistakes``) are named.
+reference allows. Any policy with the same effect passes, however it is written. A failed
+check names the classic mistakes it recognised (``slips``, one line per kind, at most
+three) and shows the first rung of the exercise's hints (``hints``): the effect, with one
+request where yours differs. No feedback writes the reference: only ``solution()`` does.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..terraform import edits
+from . import hints, slips
 from .lessons import EXERCISES, REFERENCES
-from .mistakes import Mistake
 from .record import Exercise
+from .slips import Slip
 
 __all__ = ["CheckResult", "SolutionView", "EXERCISES", "evaluate", "check", "solution", "apply_reference"]
 
@@ -34,29 +37,34 @@ class CheckResult:
 
     name: str
     items: list[tuple[bool, str]] = field(default_factory=list)
-    hint: str = ""
-    mistakes: list[Mistake] = field(default_factory=list)
+    hint: str = ""  # the first rung of the exercise's hints, with the grader's counterexample
+    slips: list[Slip] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return bool(self.items) and all(ok for ok, _ in self.items) and not self.mistakes
+        return bool(self.items) and all(ok for ok, _ in self.items) and not self.slips
 
     def __bool__(self) -> bool:
         return self.passed
 
+    def _slip_lines(self) -> list[tuple[str, str]]:
+        """(slip id, line): one per kind of slip, at most three."""
+        kinds = list(dict.fromkeys(s.id for s in slips.ordered(self.slips)))
+        return list(zip(kinds, slips.shown(self.slips)))
+
     def __str__(self) -> str:
         head = f"{'✅ passed' if self.passed else '❌ not yet'}: {self.name}"
         lines = [f"  {'✔' if ok else '✘'} {text}" for ok, text in self.items]
-        lines += [f"  ✘ classic mistake ({m.name}): {m.message}" for m in self.mistakes]
+        lines += [f"  ✘ classic mistake: {line}" for _, line in self._slip_lines()]
         tail = [f"  hint: {self.hint}"] if not self.passed and self.hint else []
         return "\n".join([*self.notes, head, *lines, *tail])
 
     def _repr_html_(self) -> str:
         colour = "#e3f6e5" if self.passed else "#fde4e4"
         items = "".join(f"<li>{'✔' if ok else '✘'} {html.escape(text)}</li>" for ok, text in self.items)
-        items += "".join(f'<li class="iamlab-mistake" data-mistake="{m.name}">✘ <b>classic mistake</b>: {html.escape(m.message)}</li>'
-                         for m in self.mistakes)
+        items += "".join(f'<li class="iamlab-mistake" data-mistake="{kind}">✘ <b>classic mistake</b>: {html.escape(line)}</li>'
+                         for kind, line in self._slip_lines())
         hint = f"<p><b>Hint:</b> {html.escape(self.hint)}</p>" if not self.passed and self.hint else ""
         notes = "".join(f"<p><i>{html.escape(n)}</i></p>" for n in self.notes)
         verdict = "passed" if self.passed else "not yet"
@@ -74,11 +82,21 @@ def _exercise(name: str) -> Exercise:
 
 
 def evaluate(name: str, answer, account) -> CheckResult:
-    """Grade, with no side effect at all (``account``: an ``iamlab.account.Account``)."""
+    """Grade, with no side effect at all (``account``: an ``iamlab.account.Account``). A failed grade
+    shows the first rung of the exercise's hints, with the grader's counterexample when it has one."""
     item = _exercise(name)
-    grade = item.grade(account, answer)
-    passed = grade.items and all(ok for ok, _ in grade.items) and not grade.mistakes
-    return CheckResult(name, grade.items, "" if passed else (grade.hint or item.hint), grade.mistakes)
+    try:
+        grade = item.grade(account, answer)
+    except Exception as error:  # noqa: BLE001 - the learner gets a sentence, not a traceback
+        from ..policy.document import PolicyError
+
+        if not isinstance(error, (PolicyError, ValueError, OSError)) and not type(error).__module__.startswith("botocore"):
+            raise  # a bug of the course's: its tests must see it
+        return CheckResult(name, [(False, f"the check could not read what it grades: {error}. Fix what this names "
+                                          "(or lab.goto this lesson to start again from its beginning), then check again.")])
+    passed = bool(grade.items) and all(ok for ok, _ in grade.items) and not grade.slips
+    hint = "" if passed or name not in hints.LADDERS else hints.LADDERS[name].rung(1, grade.hint or None).text
+    return CheckResult(name, grade.items, hint, grade.slips)
 
 
 def _unanswered(answer) -> bool:
@@ -104,6 +122,8 @@ def check(name: str, answer, account, *, apply: Callable[[], object], destroy: C
             notes.append("Solutions mode: the reference solution was written and applied.")
     result = evaluate(name, answer, account)
     result.notes = notes
+    if result.hint:
+        hints.HINTS.shown(name, 1)  # the check showed the first rung: hint(name) now climbs to the next
     from ..classroom import record
 
     record.check_result(result)  # for the instructor's view on a hub; nothing without IAMLAB_CLASS_SPOOL
@@ -120,9 +140,11 @@ class SolutionView:
     done: list[str] = field(default_factory=list)
     applied: bool = False
     answer: object = None  # the reference answer, for an exercise answered by typing
+    typed: bool = False  # an answer you type: there is nothing to write or apply, and none is offered
 
     def __str__(self) -> str:
-        tail = ["", *self.done] if self.done else ["", "(Nothing was changed. solution(name, apply=True) writes and applies it.)"]
+        tail = (["", *self.done] if self.done else [] if self.typed
+                else ["", "(Nothing was changed. solution(name, apply=True) writes and applies it.)"])
         return "\n".join([f"Reference solution for {self.name}:", self.markdown, *tail])
 
     def _repr_html_(self) -> str:
@@ -130,7 +152,7 @@ class SolutionView:
 
         body = MarkdownIt().render(self.markdown)
         done = "".join(f"<li>{html.escape(d)}</li>" for d in self.done)
-        status = (f"<ul>{done}</ul>" if done else
+        status = (f"<ul>{done}</ul>" if done else "" if self.typed else
                   f"<p><i>Nothing was changed. <code>solution({self.name!r}, apply=True)</code> writes it into your "
                   "working copy and applies it.</i></p>")
         return (f'<details class="iamlab-solution"><summary>Show the reference solution for {html.escape(self.name)}'
@@ -150,7 +172,7 @@ def solution(name: str, account=None, *, apply: Callable[[], object] | None = No
     the hand edit, and applies."""
     item = _exercise(name)
     markdown = item.reference.markdown() if item.reference else _typed_answer_markdown(item)
-    view = SolutionView(name, markdown, answer=item.answer)
+    view = SolutionView(name, markdown, answer=item.answer, typed=item.reference is None)
     if apply and item.reference is not None:
         view.done = apply_reference(name, account.directory, apply=apply, destroy=destroy)
         view.applied = True

@@ -1,5 +1,6 @@
 """What the lessons' graders share: the account read once per check, the comparison by effect
-with its one counterexample, and the sentences for a policy not applied yet.
+with its one counterexample, the sentences for a policy not applied yet, and the slips
+(``slips``) found in the working copy and the account.
 
 A grader takes an ``Account`` (clients, id, region, working copy), never the facade.
 """
@@ -9,12 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import facts
+from .. import paths
 from ..account import policy_document
 from ..policy import parse
 from ..terraform import config as tfconfig
-from . import grading, mistakes, policies
-from .mistakes import Mistake
+from . import grading, policies, slips
 from .record import Grade
+from .slips import Expected, Slip
+
+# A pull works with or without it (facts.PULL_ACCEPTED): either decision passes.
+OPTIONAL = tuple(a for a in facts.PULL_ACCEPTED if a not in facts.PULL_NEEDS)
 
 
 @dataclass
@@ -50,9 +55,10 @@ def repository_policy_document(world: grading.World) -> dict:
 
 
 def by_effect(learner: grading.Effect, reference: grading.Effect, exact_denies=(), whose="your policy",
-              focus=(facts.PULL_REPOSITORY,)) -> tuple[list[tuple[bool, str]], str]:
-    """Items and the one counterexample, comparing two effects."""
-    found = grading.differences(learner, reference, exact_denies)
+              focus=(facts.PULL_REPOSITORY,), optional=OPTIONAL) -> tuple[list[tuple[bool, str]], str]:
+    """Items and the one counterexample, comparing two effects (``optional`` actions: either way is right)."""
+    skip = {a.lower() for a in optional}
+    found = [d for d in grading.differences(learner, reference, exact_denies) if d.action.lower() not in skip]
     missing = [d for d in found if not d.too_much]
     extra = [d for d in found if d.too_much]
     asked = len(reference.decisions)
@@ -62,7 +68,7 @@ def by_effect(learner: grading.Effect, reference: grading.Effect, exact_denies=(
         (not extra, "and nothing more" if not extra else f"{len(extra)} request(s) beyond the exercise are still allowed"),
     ]
     example = grading.counterexample(found, focus)
-    return items, (example.sentence(whose) + "." if example else "")
+    return items, (example.sentence(whose) if example else "")
 
 
 def _file_state(account, address: str) -> str | None:
@@ -79,7 +85,7 @@ def not_applied_item(account, address: str, what: str) -> tuple[bool, str]:
     if where and where.startswith("!"):
         return False, f"{what} is not in the account, and your files do not parse: {where[1:]}"
     if where:
-        return False, f"{what} is declared in {where} but not in the account yet: run lab.apply()"
+        return False, f"{what} is not in the account yet"
     return False, f"{what} is not written yet: fill in the %%tf cell (custom_policy.tf) and run it, or use the policy editor"
 
 
@@ -90,13 +96,83 @@ def custom_policy(account) -> tuple[Snapshot, str, dict | None]:
     return snap, arn, policy_document(account.client("iam"), arn)
 
 
-def custom_policy_not_applied(account) -> Grade:
-    return Grade([not_applied_item(account, facts.CUSTOM_POLICY, f"the policy {facts.POLICY}")], mistakes=file_mistakes(account))
+def custom_policy_not_applied(account, wanted: Expected | None = None) -> Grade:
+    """The custom policy is not in the account: not written, not applied, or written in the wrong folder."""
+    found = file_slips(account, wanted or Expected(account.id, account.region))
+    where = _file_state(account, facts.CUSTOM_POLICY)
+    if where and not where.startswith("!"):
+        found.append(slips.not_applied(where, declared_only=True))
+    found.extend(course_copy_slips(account, files=(POLICY_FILE,), declared=(facts.CUSTOM_POLICY,)))
+    return Grade([not_applied_item(account, facts.CUSTOM_POLICY, f"the policy {facts.POLICY}")], slips=found)
 
 
-def file_mistakes(account) -> list[Mistake]:
-    found = mistakes.pasted_arn(account.directory)
+# -- slips: what the learner wrote, and where --------------------------------------------
+POLICY_FILE = "custom_policy.tf"
+
+
+def expected(account, snap: Snapshot | None = None, **changes) -> Expected:
+    """What the exercise is about, in this account (its repositories, when known)."""
+    if snap is not None:
+        changes.setdefault("repositories", snap.world.repositories)
+    return Expected(account.id, account.region, **changes)
+
+
+def file_slips(account, wanted: Expected, file: str = POLICY_FILE, address: str = facts.CUSTOM_POLICY,
+               kind: str = "identity", argument: str = "policy") -> list[Slip]:
+    """The references of every file of the working copy (a typed ARN, a quoted reference, ...), and the
+    policy document ``address`` holds in ``file``, read as ``kind``."""
+    directory = account.directory
+    found = slips.working_copy_slips(directory, wanted, file=file, address=address, kind=kind, argument=argument)
+    from ..terraform import refcheck
+
+    files = [p.name for p in sorted(directory.glob("*.tf")) if not p.name.endswith("_override.tf")]
+    found += [Slip(p.id, f"{p.message} Next step: {p.next_step}", p.where, p.blocks)
+              for p in refcheck.check_directory(directory, files)]
+    return slips.ordered(found)
+
+
+def course_copy_slips(account, files=(), commented=(), declared=()) -> list[Slip]:
+    found = slips.course_copy_slip(account.directory, paths.course_tf_dir(), files, commented, declared)
     return [found] if found else []
+
+
+def drift_slips(account, wanted: Expected, snap: Snapshot, documents: dict, file: str = POLICY_FILE,
+                address: str = facts.CUSTOM_POLICY) -> list[Slip]:
+    """``not-applied`` when the policy ``file`` declares differs in effect from the one the account holds."""
+    path = account.directory / file
+    if not path.exists():
+        return []
+    context = {p.name: p.read_text() for p in sorted(account.directory.glob("*.tf")) if p.name != file}
+    written = slips.hcl_document(path.read_text(), address, wanted, context=context)
+    applied = documents.get(address)
+    if written is None or applied is None or _has_unresolved(written):
+        return []
+    try:
+        mine = grading.effect(snap.world, grading.policies([("file", written)]))
+        theirs = grading.effect(snap.world, grading.policies([("account", applied)]))
+    except Exception:  # noqa: BLE001 - a document the engine cannot read: the other slips name why
+        return []
+    return [] if mine.decisions == theirs.decisions else [slips.not_applied(file)]
+
+
+def _has_unresolved(value) -> bool:
+    if isinstance(value, dict):
+        return "__ref__" in value or any(_has_unresolved(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unresolved(v) for v in value)
+    return isinstance(value, str) and "${" in value
+
+
+def account_slips(wanted: Expected, snap: Snapshot) -> list[Slip]:
+    """What the account holds: the role's own identity policies read as written, the managed policy."""
+    found = []
+    for arn, document in snap.role.attached.items():
+        if ":aws:policy/" not in arn:
+            found += slips.policy_slips(document, wanted)
+    for document in snap.role.inline.values():
+        found += slips.policy_slips(document, wanted)
+    managed = slips.managed_attached(snap.attached)
+    return found + ([managed] if managed else [])
 
 
 def role_effect(snap: Snapshot) -> grading.Effect:
@@ -118,8 +194,9 @@ def role_missing(snap: Snapshot) -> Grade | None:
     return None
 
 
-def all_mistakes(account, snap: Snapshot) -> list[Mistake]:
-    mine = [p for p in snap.role.identity() if p.source_type != "aws-managed"]
-    found = [mistakes.login_scoped(mine), mistakes.managed_attached(snap.attached),
-             mistakes.star_on_pull(mine, snap.world, facts.PULL_REPOSITORY), mistakes.pasted_arn(account.directory)]
-    return [m for m in found if m]
+def all_slips(account, snap: Snapshot, wanted: Expected) -> list[Slip]:
+    """Everything lesson 04's last step can show: the files, the account, a file not applied."""
+    documents = {facts.CUSTOM_POLICY: snap.role.attached.get(snap.custom_arn())}
+    return slips.ordered(course_copy_slips(account, files=(POLICY_FILE,), commented=(facts.MANAGED_ATTACHMENT,))
+                         + drift_slips(account, wanted, snap, documents) + file_slips(account, wanted)
+                         + account_slips(wanted, snap))

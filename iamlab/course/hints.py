@@ -11,7 +11,8 @@ the top repeats the last rung and says so. ``Hints`` remembers how far each exer
 has climbed (in memory: a new kernel starts at the bottom again).
 
 Wiring: ``HINTS.next("04-scope", counterexample=difference.sentence())`` returns a ``Hint``
-that renders itself; ``check()`` can show ``HINTS.ladder(name).rung(1, ...)`` with a failure.
+that renders itself; a failed ``check()`` shows rung 1 with the grader's counterexample and
+marks it shown, so ``hint(name)`` asked after it is the next rung (``iamlab.hint``).
 """
 
 from __future__ import annotations
@@ -147,6 +148,10 @@ class Hints:
         level = min(self.climbed.get(exercise, 0) + 1, Ladder.LEVELS)
         self.climbed[exercise] = level
         return ladder.rung(level, counterexample)
+
+    def shown(self, exercise: str, level: int) -> None:
+        """Rung ``level`` was shown elsewhere (a failed ``check`` shows rung 1): the next ask climbs past it."""
+        self.climbed[exercise] = max(self.climbed.get(exercise, 0), min(level, Ladder.LEVELS))
 
     def reset(self, exercise: str | None = None) -> None:
         if exercise is None:

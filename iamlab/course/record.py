@@ -1,5 +1,7 @@
 """What one lesson declares, in one place (``iamlab/course/lessons/lNN_*.py``): its manifest entry,
-where it starts (``Stage``), its exercises (grader, hint, typed answer or reference solution).
+where it starts (``Stage``), its exercises (grader, typed answer or reference solution), and the
+predictions it asks for before a reveal (``PredictionGate``). Hints are ``hints.LADDERS``: they
+climb from the effect to the reading, never to the answer.
 The engine (``manifest``, ``stages``, ``checks``, ``magic``) reads the records; a record imports
 nothing of the engine, so adding a lesson is its notebook, its reading and its record.
 """
@@ -11,7 +13,7 @@ from typing import Callable
 
 from ..editor.model import PolicyModel, terraform_block
 from ..terraform import policy_file
-from .mistakes import Mistake
+from .slips import Slip
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,12 @@ class Reference:
 
 @dataclass
 class Grade:
-    """What a grader found: the items (ok, sentence), one hint, the classic mistakes it recognised."""
+    """What a grader found: the items (ok, sentence), one counterexample (the first rung of the
+    exercise's hints says it), the classic mistakes (``slips``) it recognised."""
 
     items: list[tuple[bool, str]]
-    hint: str = ""
-    mistakes: list[Mistake] = field(default_factory=list)
+    hint: str = ""  # a counterexample: "your policy still lets the instance run ecr:ListImages on reports_app"
+    slips: list[Slip] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,21 @@ class Exercise:
 
     name: str
     grade: Callable[[object, object], Grade]
-    hint: str  # the general hint, when no counterexample says more
     answer: object = None  # for exercises with a typed answer
     reference: Reference | None = None
+
+
+@dataclass(frozen=True)
+class PredictionGate:
+    """A prediction the lesson asks for before ``reveal`` (``"apply"``: the ``lab.apply()`` that shows
+    the answer; ``"access"``: ``lab.access()``) runs, in a round started by ``goto`` to the lesson.
+    ``due(account)``: this reveal is the one the prediction is about (default: any). ``exercise``:
+    the exercise ``check`` grades from the recorded prediction, if any."""
+
+    name: str  # the name the learner passes to predict()
+    reveal: str
+    due: Callable[[object], bool] | None = None
+    exercise: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,3 +130,4 @@ class Record:
     lesson: Lesson
     stage: Stage | None = None  # None: the lesson needs no starting point (the review)
     exercises: tuple[Exercise, ...] = ()
+    predictions: tuple[PredictionGate, ...] = ()

@@ -13,31 +13,45 @@ Pure functions over what the learner wrote, in the exercise's ``Expected`` conte
 * ``hcl_slips(text, file, context)``: a ``.tf`` file's references (via ``terraform.refcheck``);
 * ``trust_slips(document, expected)``: a role's trust policy;
 * ``repository_policy_slips(document, expected)``: an ECR repository policy's principals;
-* ``slips(...)``: all that apply, most telling first; ``first(...)`` the one to show.
+* ``principal_answer_slips(answer, expected)``: a typed answer naming a trust principal (lesson 01);
+* ``slips(...)``: all that apply, most telling first; ``first(...)`` the one to show;
+* ``managed_attached``, ``course_copy_slip``, ``not_saved``, ``not_applied``: what the account and
+  the folders show (the managed policy still attached, the course's ``tf/`` edited instead of
+  the working copy, an edit not on disk, a file not applied yet);
+* ``shown(found)``: the lines a failed check shows, one per kind of slip, at most three.
+
+Every slip builds its ARNs and action names from ``facts``, never by hand.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..policy import catalogue
 from ..policy.matching import action_matches
-from ..facts import LOGIN, PULL_ACCEPTED, PULL_CHECKS, repository_arn, role_arn
+from ..facts import (LOGIN, MANAGED_POLICY, MANAGED_POLICY_ARN, PULL_ACCEPTED, PULL_CHECKS, PULL_REPOSITORY, REPOSITORIES,
+                     PROFILE, ROLE, account_root_arn, instance_profile_arn, repository_arn, role_arn)
 
 SLIP_IDS = (
+    "edited-course-copy", "not-saved", "not-applied",
     "unknown-action", "missing-prefix", "unknown-service", "effect-case", "effect-invalid",
     "allow-where-deny", "login-scoped", "login-too-wide", "pull-on-star", "excess",
     "quoted-reference", "object-without-attribute", "unknown-label", "hand-typed-arn",
     "arn-malformed", "arn-wrong-service", "arn-wrong-region", "arn-wrong-account", "arn-wrong-repository",
     "arn-not-repository", "trust-principal-is-action", "trust-principal-is-role",
-    "trust-principal-is-instance", "service-principal-form", "trust-action",
+    "trust-principal-is-instance", "trust-principal-kind", "trust-principal-everyone", "trust-principal-account",
+    "trust-principal-other-service", "service-principal-form", "trust-action",
     "repo-principal-account", "repo-principal-everyone", "repo-principal-service",
     "repo-principal-instance-profile", "repo-principal-instance",
+    "managed-attached",
 )
+# Slips of the workflow: whatever else the files say, the account never saw them. Named first.
+WORKFLOW = ("edited-course-copy", "not-saved", "not-applied")
 # Slips AWS (or Terraform's plan) refuses outright; the others are accepted and do the wrong thing quietly.
-REFUSED = {"missing-prefix", "effect-case", "effect-invalid", "quoted-reference", "object-without-attribute",
+REFUSED = {"repo-principal-instance-profile", "missing-prefix", "effect-case", "effect-invalid", "quoted-reference", "object-without-attribute",
            "unknown-label", "arn-malformed"}
 _ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.+)$")
 _REFERENCE_TEXT = re.compile(r"^(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*$")
@@ -70,9 +84,9 @@ class Expected:
 
     account: str
     region: str
-    repository: str = "flask_app"
-    repositories: tuple[str, ...] = ("flask_app", "reports_app")
-    role: str = "ec2-ecr-role"
+    repository: str = PULL_REPOSITORY
+    repositories: tuple[str, ...] = REPOSITORIES
+    role: str = ROLE
     scoped: bool = False  # the pull should reach ``repository`` only (lesson 04 on)
     deny: tuple[str, ...] = ()  # actions the exercise asks to forbid (lesson 06's Deny)
     ecr_only: bool = True  # the policy is about ECR: other services' actions are excess
@@ -114,8 +128,9 @@ def action_slip(action, where: str = "") -> Slip | None:
     if not isinstance(action, str) or action == "*":
         return None
     if ":" not in action:
-        info = catalogue.lookup(f"ecr:{action}")
-        known = " (ECR has an action of that name)" if info else ""
+        service = LOGIN.split(":")[0]  # the course's service
+        info = catalogue.lookup(f"{service}:{action}")
+        known = f" ({service.upper()} has an action of that name)" if info else ""
         return Slip("missing-prefix", f"{action} has no service prefix{known}. IAM reads an action as "
                     "service:Name; without the prefix it names no action at all, and IAM refuses the policy.", where)
     service, _, name = action.partition(":")
@@ -209,9 +224,9 @@ def policy_slips(document, expected: Expected) -> list[Slip]:
             slip = arn_slip(resource, expected, where)
             if slip:
                 found.append(slip)
-    found += _deny_slips(statements, expected)
-    found += _scope_slips(statements, expected)
-    return found
+    denying = _deny_slips(statements, expected)
+    said = {slip.where for slip in denying}  # an Allow written for a Deny: its "excess" is the same slip
+    return found + denying + [s for s in _scope_slips(statements, expected) if s.where not in said]
 
 
 def _deny_slips(statements: list[dict], expected: Expected) -> list[Slip]:
@@ -250,12 +265,14 @@ def _scope_slips(statements: list[dict], expected: Expected) -> list[Slip]:
                               "never allows it, and without a login no pull starts.", where))
         if login in names and every and (excess or others):
             example = _example(excess) if excess else others[0]
-            other = (" The statement scoped to the repository is not the problem;" if scoped_elsewhere else "")
+            other = (" The statement scoped to the repository is not the problem." if scoped_elsewhere else "")
             found.append(Slip("login-too-wide", f"the login statement is too wide: besides the login it allows "
                               f"{len(excess) + len(others)} more action{'s' if len(excess) + len(others) != 1 else ''} "
                               f"on every resource (for instance {example}).{other} A pull needs nothing on every "
                               "resource except the login.", where))
             continue
+        if "Condition" in statement:
+            continue  # a condition may narrow it to what is asked: the grade by effect decides
         if expected.scoped and every and names & pull:
             found.append(Slip("pull-on-star", "this statement allows pull actions on every resource: every "
                               f"repository of the account, not only {expected.repository}.", where))
@@ -325,6 +342,13 @@ def trust_slips(document, expected: Expected) -> list[Slip]:
                                   "profile). An instance is not a principal AWS can trust; who delivers the "
                                   "role's keys to the instance? (lessons/01-roles-and-instance-profiles.md, the "
                                   "keycard section)", where))
+            elif value == "*":
+                found.append(Slip("trust-principal-everyone", 'the Principal "*" is everyone: any AWS principal, in '
+                                  "any account, could take the role on and act with its permissions.", where))
+            elif value == account_root_arn(expected.account) or re.fullmatch(r"\d{12}|arn:aws:iam::\d{12}:root", value):
+                found.append(Slip("trust-principal-account", "the Principal names an account. That delegates: "
+                                  "whoever that account's IAM policies allow to assume the role may, but no account "
+                                  "starts an instance for you. Who hands the role's keys to the instance?", where))
             elif kind == "Service" and not value.endswith(".amazonaws.com"):
                 found.append(Slip("service-principal-form", f"the service principal {value!r} is not written "
                                   "the way AWS names services in a policy: a service principal is a DNS-style "
@@ -344,7 +368,7 @@ def repository_policy_slips(document, expected: Expected) -> list[Slip]:
             if value == "*":
                 found.append(Slip("repo-principal-everyone", 'the Principal "*" is everyone: every AWS principal, '
                                   "in any account, may do on this repository what the statement allows.", where))
-            elif value in (expected.account, f"arn:aws:iam::{expected.account}:root"):
+            elif value in (expected.account, account_root_arn(expected.account)):
                 found.append(Slip("repo-principal-account", "the Principal names the account. That does not let "
                                   "the root user in, and grants no one on its own: it delegates to the account's "
                                   "IAM policies, so whoever they allow may act, and the instance's role is not "
@@ -355,13 +379,139 @@ def repository_policy_slips(document, expected: Expected) -> list[Slip]:
                                   "a session of the role the instance was given.", where))
             elif ":instance-profile/" in value:
                 found.append(Slip("repo-principal-instance-profile", "the Principal is an instance profile. A "
-                                  "profile only carries the role to the instance; it never signs a request, so "
-                                  "a grant to it reaches no one.", where))
+                                  "profile only carries the role to the instance and never signs a request: ECR "
+                                  "refuses it as a principal, so the apply fails. Whose session do the instance's "
+                                  "requests come from?", where))
             elif _looks_like_instance(value):
                 found.append(Slip("repo-principal-instance", "the Principal names the instance. An instance "
                                   "signs nothing itself: its requests come from a session of the role it holds.",
                                   where))
     return found
+
+
+_PRINCIPAL_KINDS = {"aws", "service", "federated", "canonicaluser", "principal"}
+
+
+def principal_answer_slips(answer, expected: Expected, service: str) -> list[Slip]:
+    """A typed answer to "who may assume the role?" (lesson 01), read as a principal: each wrong kind
+    of answer gets its own slip. ``service`` is the right service principal (compared, never shown)."""
+    given = str(answer or "").strip().strip('"\'')
+    if not given or given == service:
+        return []
+    where = "Your answer"
+    if given.lower() in _PRINCIPAL_KINDS:
+        return [Slip("trust-principal-kind", f"{given} is the kind of principal (the key inside Principal), not "
+                     "which one: the answer is the value next to the key.", where)]
+    if _looks_like_action(given):
+        return [Slip("trust-principal-is-action", f"{given} is an action. The principal is who may assume the role; "
+                     "the Action element says what they may do.", where)]
+    if given.endswith(".amazonaws.com") and given.lower() != service.lower():
+        return [Slip("trust-principal-other-service", f"{given} is a service principal, but of another service. "
+                     "Which service starts the instance and hands it the role's keys?", where)]
+    if given.lower() == service.lower():
+        return [Slip("service-principal-form", "a service principal is written in lower case, exactly as AWS "
+                     "names it in a policy.", where)]
+    if given.lower() in ("ec2", "amazon ec2", "aws ec2", "ec2.amazonaws", "ec2.aws"):
+        return [Slip("service-principal-form", f"{given!r} names the service, but not the way a policy names "
+                     "a service principal: a DNS-style name, not the service's prefix or title.", where)]
+    if given == expected.role or given.endswith(f":role/{expected.role}") or given.lower() == "role":
+        return [Slip("trust-principal-is-role", "that names the role itself. A role does not hand itself out: its "
+                     "trust policy names who may pick it up.", where)]
+    if "profile" in given.lower() or "instance" in given.lower() or re.fullmatch(r"i-[0-9a-f]{8,17}", given):
+        return [Slip("trust-principal-is-instance", "that names the instance (or its profile). An instance is not "
+                     "a principal a trust policy can name; who delivers the role's keys to the instance? "
+                     "(lessons/01-roles-and-instance-profiles.md, the keycard section)", where)]
+    return [replace(slip, where=where) for slip in trust_slips(
+        {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": given}}]}, expected)]
+
+
+# -- the account and the folders -------------------------------------------------------
+def managed_attached(attached) -> Slip | None:
+    """AWS's broad managed policy still attached beside the learner's narrow one."""
+    if MANAGED_POLICY_ARN not in set(attached):
+        return None
+    return Slip("managed-attached", f"{MANAGED_POLICY} is still attached to the role. Policies "
+                "add up: while it is attached, it allows everything your policy leaves out.", "The role")
+
+
+def _shown_path(path) -> str:
+    from .. import paths
+
+    try:
+        return str(Path(path).resolve().relative_to(paths.PROJECT_DIR))
+    except ValueError:
+        return str(path)
+
+
+def course_copy_slip(working, course, files=(), commented=(), declared=()) -> Slip | None:
+    """The course's own ``tf/`` edited instead of the working copy: a file of the exercise there and not in the
+    working copy, a block commented out there and still active in the working copy, or a block the exercise
+    asks for (``declared``: addresses) written there and not in the working copy."""
+    from ..terraform import config as tfconfig
+    from ..terraform import edits
+
+    working, course = Path(working), Path(course)
+    if not course.is_dir() or course.resolve() == working.resolve():
+        return None
+    for name in files:
+        if (course / name).exists() and not (working / name).exists():
+            return Slip("edited-course-copy", f"{name} is in the course's own folder {_shown_path(course)}, not in your "
+                        f"working copy {_shown_path(working)}. Terraform runs in your working copy only, so it never "
+                        "reads that file: move it into the working copy, then lab.apply().", name)
+    for address in declared:
+        try:
+            there, here = tfconfig.find(course, address), tfconfig.find(working, address)
+        except tfconfig.ParseError:
+            continue
+        if there is not None and here is None:
+            return Slip("edited-course-copy", f"{address} is written in the course's own {_shown_path(there.file)}, not "
+                        f"in your working copy {_shown_path(working)}. Terraform runs in your working copy only, so it "
+                        "never reads it: write it there (and take it out of the course's copy), then lab.apply().",
+                        there.file.name)
+    for address in commented:
+        if edits.is_active(working, address) and not edits.is_active(course, address) \
+                and edits.find_file(course, address, commented=True):
+            return Slip("edited-course-copy", f"the edit is in the course's own {_shown_path(course)}/main.tf, not in "
+                        f"your working copy's {_shown_path(working)}/main.tf. Terraform runs in your working copy only: "
+                        "make the same edit there (and undo it in the course's copy, which goto starts from).", "main.tf")
+    return None
+
+
+def not_saved(working, address: str) -> Slip | None:
+    """A block the exercise asks to comment out, still active in the file on disk."""
+    from ..terraform import edits
+
+    file = edits.find_file(Path(working), address)
+    if file is None:
+        return None
+    return Slip("not-saved", f"{address} is still active in {file.name} as it is on disk. If you edited it, the file is "
+                "not saved yet (JupyterLab shows a dot on its tab): Terraform reads only what is saved. Save it, "
+                "then lab.apply().", file.name)
+
+
+def not_applied(file: str, declared_only: bool = False) -> Slip:
+    """The working copy says one thing, the account another: no apply since the last change."""
+    said = ("declares it, but the account does not hold it yet" if declared_only
+            else "says something else than the account holds")
+    return Slip("not-applied", f"{file} {said}: Terraform changes the account only when you run lab.apply(). Run it, "
+                "then check again.", file)
+
+
+# -- what a failed check shows -----------------------------------------------------------
+MAX_SHOWN = 3
+
+
+def shown(found) -> list[str]:
+    """One line per kind of slip, most telling first, at most ``MAX_SHOWN``: a slip met in three statements is
+    one line ("and 2 more places"), not three."""
+    kinds: dict[str, list[Slip]] = {}
+    for slip in ordered(found):
+        kinds.setdefault(slip.id, []).append(slip)
+    lines = []
+    for same in list(kinds.values())[:MAX_SHOWN]:
+        more = len(same) - 1
+        lines.append(str(same[0]) + (f" (and {more} more like it)" if more > 0 else ""))
+    return lines
 
 
 # -- all of them ---------------------------------------------------------------------
@@ -374,14 +524,19 @@ def slips(expected: Expected, *, policy=None, hcl: str | None = None, file: str 
     found: list[Slip] = []
     if hcl is not None:
         found += hcl_slips(hcl, file, context)
+    in_file = {slip.id for slip in found}  # the file's line says it more precisely than the document's statement
     if policy is not None:
-        found += policy_slips(policy, expected)
+        found += [slip for slip in policy_slips(policy, expected) if slip.id not in in_file]
     if trust is not None:
         found += trust_slips(trust, expected)
     if repository_policy is not None:
         found += repository_policy_slips(repository_policy, expected)
-    unique = list(dict.fromkeys(found))
-    return sorted(unique, key=lambda s: (not s.blocks, _ORDER.get(s.id, len(_ORDER))))
+    return ordered(found)
+
+
+def ordered(found) -> list[Slip]:
+    """Most telling first: the workflow (the account never saw the files), then what AWS refuses, then the rest."""
+    return sorted(dict.fromkeys(found), key=lambda s: (s.id not in WORKFLOW, not s.blocks, _ORDER.get(s.id, len(_ORDER))))
 
 
 def first(expected: Expected, **written) -> Slip | None:
@@ -418,6 +573,8 @@ def hcl_document(text: str, address: str, expected: Expected, argument: str = "p
                     "name": name, "repository_url": name}.get(parts[3], "${" + ref.text + "}")
         if parts[:1] == ["aws_iam_role"] and len(parts) == 3 and parts[2] == "arn":
             return role_arn(expected.account, expected.role)
+        if parts[:1] == ["aws_iam_instance_profile"] and len(parts) == 3 and parts[2] == "arn":
+            return instance_profile_arn(expected.account, PROFILE)
         return {"__ref__": ref.text}
 
     return hcl_values.resolve(data, lookup) if isinstance(data, dict) else None
@@ -435,8 +592,6 @@ def working_copy_slips(directory, expected: Expected, file: str = "custom_policy
     """Every slip in one file of the learner's working copy: its references, then the policy
     document ``address`` holds, read as ``kind`` (``"identity"``, ``"trust"`` or ``"repository"``).
     A missing file gives no slip (the check says it is not written yet)."""
-    from pathlib import Path
-
     directory = Path(directory)
     path = directory / file
     if not path.exists():

@@ -4,7 +4,8 @@ file-name order. The engine reads only these tables:
 - ``LESSONS``: the manifest entries (``manifest``);
 - ``STAGES``: where each lesson starts, by stage name (``stages.goto``);
 - ``EXERCISES``: every exercise by id (``checks``), and ``REFERENCES`` those with a reference
-  solution (``solution()``, solutions mode, the ``%%tf`` magic).
+  solution (``solution()``, solutions mode, the ``%%tf`` magic);
+- ``GATES``: each lesson's predictions, asked before their reveal (``predictions``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ..record import Exercise, Record, Reference, Stage
+from ..record import Exercise, PredictionGate, Record, Reference, Stage
 
 
 def _records() -> tuple[Record, ...]:
@@ -25,6 +26,7 @@ LESSONS = tuple(record.lesson for record in RECORDS)
 STAGES: dict[str, Stage] = {record.lesson.stage: record.stage for record in RECORDS if record.stage is not None}
 EXERCISES: dict[str, Exercise] = {exercise.name: exercise for record in RECORDS for exercise in record.exercises}
 REFERENCES: dict[str, Reference] = {name: exercise.reference for name, exercise in EXERCISES.items() if exercise.reference}
+GATES: dict[str, tuple[PredictionGate, ...]] = {record.lesson.number: record.predictions for record in RECORDS if record.predictions}
 
 
 def exercise_writing(file_name: str, exercise: str | None = None) -> Exercise | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ... import facts
 from ..record import Exercise, Grade, Lesson, Record, Stage
+from ..slips import Expected, principal_answer_slips
 
 
 def _trust(account, answer) -> Grade:
@@ -13,11 +14,13 @@ def _trust(account, answer) -> Grade:
     given = str(answer or "").strip()
     if not given:
         return Grade([(False, "no answer yet: type the principal's name between the quotes")])
-    return Grade([(given in services, f"{given} is {'indeed' if given in services else 'not'} the principal the trust policy names")])
+    right = given in services
+    found = [] if right else [s for service in sorted(services)[:1]
+                              for s in principal_answer_slips(given, Expected(account.id, account.region), service)]
+    return Grade([(right, f"{given} is {'indeed' if right else 'not'} the principal the trust policy names")], slips=found)
 
 
-TRUST = Exercise("01-trust", _trust, answer="ec2.amazonaws.com",
-                 hint="Read the Principal element of the role's trust policy (the assume_role_policy in main.tf).")
+TRUST = Exercise("01-trust", _trust, answer="ec2.amazonaws.com")
 
 RECORD = Record(
     Lesson("01", "roles-and-instance-profiles", "Roles and instance profiles", (

@@ -4,32 +4,31 @@ from __future__ import annotations
 
 from ... import facts
 from ...terraform import policy_file
-from .. import grading
-from ..graders import by_effect, custom_policy, custom_policy_not_applied, file_mistakes, reference_document
+from .. import grading, slips
+from ..graders import (by_effect, course_copy_slips, custom_policy, custom_policy_not_applied, drift_slips,
+                       expected, file_slips, reference_document)
 from ..policies import seed_policy
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
-
-CUSTOM_HINT = ('Write aws_iam_policy.ecr_custom_read_only with the four actions (login, BatchGetImage, '
-               'BatchCheckLayerAvailability, GetDownloadUrlForLayer) on Resource "*", attach it with '
-               "aws_iam_role_policy_attachment using the policy's .arn, then lab.apply(). (AWS's own "
-               "AmazonEC2ContainerRegistryPullOnly is close to this; writing it yourself is the exercise.)")
 
 
 def _custom(account, answer) -> Grade:
     snap, arn, document = custom_policy(account)
+    wanted = expected(account, snap)
     if document is None:
-        return custom_policy_not_applied(account)
+        return custom_policy_not_applied(account, wanted)
     mine = grading.effect(snap.world, grading.policies([(arn, document)]))
-    wanted = grading.effect(snap.world, grading.policies([("reference", reference_document(seed_policy(), snap.world))]))
-    items, hint = by_effect(mine, wanted, whose=facts.POLICY)
+    reference = grading.effect(snap.world, grading.policies([("reference", reference_document(seed_policy(), snap.world))]))
+    items, hint = by_effect(mine, reference, whose=facts.POLICY)
     attached = arn in snap.attached
     items = [(True, f"{facts.POLICY} exists in the account"), *items,
              (attached, f"it is attached to {facts.ROLE}" if attached else
               f"it is not attached to {facts.ROLE}: add {facts.CUSTOM_ATTACHMENT}")]
-    return Grade(items, hint, file_mistakes(account))
+    found = (course_copy_slips(account, files=("custom_policy.tf",)) + drift_slips(account, wanted, snap, {facts.CUSTOM_POLICY: document})
+             + file_slips(account, wanted) + slips.policy_slips(document, wanted))
+    return Grade(items, hint, found)
 
 
-CUSTOM_POLICY = Exercise("03-custom-policy", _custom, CUSTOM_HINT, reference=Reference(
+CUSTOM_POLICY = Exercise("03-custom-policy", _custom, reference=Reference(
     "The four actions on every resource, and the attachment by reference to the policy's `.arn`.", seed_policy))
 
 RECORD = Record(

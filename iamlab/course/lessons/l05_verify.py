@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..record import Exercise, Grade, Lesson, Record, Stage
+from .. import predictions
+from ..record import Exercise, Grade, Lesson, PredictionGate, Record, Stage
 from .l04_least_privilege import SCOPE
 
 PREDICT_ANSWER = {"describe": "denied", "list:flask_app": "denied", "list:reports_app": "denied", "login": "allowed",
@@ -10,12 +11,29 @@ PREDICT_ANSWER = {"describe": "denied", "list:flask_app": "denied", "list:report
 
 
 def _predict(account, answer) -> Grade:
-    given = {k: v for k, v in dict(answer or {}).items() if v not in (None, "", "?")}
-    if not given:
-        return Grade([(False, f"no prediction yet: write allowed or denied for each of the {len(PREDICT_ANSWER)} questions")])
-    return Grade([(given.get(key) == value, f"{key}: you said {given.get(key, 'nothing')}"
-                   + ("" if given.get(key) == value else ", which is not what the instance gets"))
-                  for key, value in PREDICT_ANSWER.items()])
+    """Grades the prediction recorded with ``predict`` in this round, never the dict passed in: a copy of
+    ``lab.access()``'s answers made after it ran is LATE and does not pass."""
+    typed = {k: predictions.normalise(v) for k, v in dict(answer or {}).items()}
+    made = predictions.for_check(PREDICTION.name)
+    if made is None:
+        if not any(v in predictions.ANSWERS for v in typed.values()):
+            return Grade([(False, f"no prediction yet: write allowed or denied for each of the {len(PREDICT_ANSWER)} "
+                                  "questions, then run the predict cell")])
+        return Grade([(False, "no prediction is recorded for this lesson: the check grades what predict() recorded "
+                              "before lab.access() showed the answers. Run the predict cell, then lab.access().")])
+    if made.late:
+        return Grade([(False, f"your prediction was recorded after lab.access() had shown the answers (LATE), so it is "
+                              f"not a prediction. lab.goto(\"05\") starts a new round: predict, then look.")])
+    given = {k: v for k, v in made.answers.items() if v in predictions.ANSWERS}
+    items = [(given.get(key) == value, f"{key}: you predicted {given.get(key, 'nothing')}"
+              + ("" if given.get(key) == value else ", which is not what the instance gets"))
+             for key, value in PREDICT_ANSWER.items()]
+    if typed and typed != made.answers:
+        items.insert(0, (True, "graded: the prediction you recorded with predict(), not the dictionary passed to check"))
+    return Grade(items)
+
+
+PREDICTION = PredictionGate("05-predict", "access", exercise="05-predict")
 
 
 RECORD = Record(
@@ -28,6 +46,6 @@ RECORD = Record(
     ), "05",
         summary="see the denials and the successful pull, as the instance"),
     Stage(False, SCOPE),
-    (Exercise("05-predict", _predict, answer=PREDICT_ANSWER,
-              hint="Only the two statements of your policy allow anything: a login, and a pull of one repository."),),
+    (Exercise("05-predict", _predict, answer=PREDICT_ANSWER),),
+    (PREDICTION,),
 )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ... import facts
 from ...policy import EXPLICIT_DENY
-from ..graders import by_effect, file_mistakes, least_privilege_effect, role_effect, role_missing, snapshot
+from .. import slips
+from ..graders import (account_slips, by_effect, course_copy_slips, expected, file_slips, least_privilege_effect,
+                       role_effect, role_missing, snapshot)
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
 from .l04_least_privilege import SCOPE
 
@@ -52,7 +54,26 @@ def _deny(account, answer) -> Grade:
               else f"{len(pushes) - len(denied)} of {len(pushes)} push requests are not explicitly denied yet")]
     wanted = least_privilege_effect(snap, deny=True, repository_policy=bool(snap.role.repository_policies.get(facts.OTHER_REPOSITORY)))
     more, hint = by_effect(mine, wanted, exact_denies=facts.PUSH)
-    return Grade(items + more, hint, file_mistakes(account))
+    asked = expected(account, snap, scoped=True, deny=facts.PUSH)
+    found = (course_copy_slips(account, files=(DENY_FILE,))
+             + file_slips(account, asked, DENY_FILE, _address(account, DENY_FILE, "aws_iam_role_policy", "deny_push"))
+             + [s for s in account_slips(asked, snap) if s.id in ("allow-where-deny", "effect-case", "unknown-action",
+                                                                  "missing-prefix", "managed-attached")])
+    return Grade(items + more, hint, slips.ordered(found))
+
+
+DENY_FILE, REPOSITORY_FILE = "deny_push.tf", "repository_policy.tf"
+
+
+def _address(account, file: str, kind: str, default: str) -> str:
+    """The address of the learner's ``kind`` block in ``file``, whatever its label (``default``: none yet)."""
+    from ...terraform import config as tfconfig
+
+    try:
+        found = [b for b in tfconfig.blocks(account.directory) if b.file.name == file and b.address.startswith(kind + ".")]
+    except tfconfig.ParseError:
+        found = []
+    return found[0].address if found else f"{kind}.{default}"
 
 
 def _repository_policy(account, answer) -> Grade:
@@ -63,25 +84,36 @@ def _repository_policy(account, answer) -> Grade:
     other = facts.OTHER_REPOSITORY
     has = other in snap.role.repository_policies
     items = [(has, f"{other} has a repository policy" if has else f"{other} has no repository policy in the account yet")]
-    strangers = _other_principals(snap.role.repository_policies.get(other) or {}, facts.role_arn(account.id))
+    document = snap.role.repository_policies.get(other) or {}
+    strangers = _other_principals(document, facts.role_arn(account.id), account.id)
     if strangers:  # the grade by effect asks only about the instance; a repository policy also speaks to everyone else
-        items.append((False, f"the repository policy also lets {', '.join(strangers)} in: its Principal should name only "
-                             "the instance's role (aws_iam_role.ec2_ecr_role.arn)"))
+        items.append((False, f"the repository policy also lets {', '.join(strangers)} in: its Principal should name "
+                             "only the identity the instance's requests come from"))
     mine = role_effect(snap)
     deny = any(s.is_deny for p in snap.role.identity() for s in p.statements)
     more, hint = by_effect(mine, least_privilege_effect(snap, deny=deny, repository_policy=True))
-    return Grade(items + more, hint, file_mistakes(account))
+    asked = expected(account, snap)
+    found = (course_copy_slips(account, files=(REPOSITORY_FILE,))
+             + file_slips(account, asked, REPOSITORY_FILE,
+                          _address(account, REPOSITORY_FILE, "aws_ecr_repository_policy", other), kind="repository")
+             + slips.repository_policy_slips(document, asked))
+    return Grade(items + more, hint, slips.ordered(found))
 
 
-def _other_principals(document: dict, role_arn: str) -> list[str]:
-    """Principals other than the role that an Allow statement of a repository policy names ("*" is anyone)."""
+def _other_principals(document: dict, role_arn: str, account: str) -> list[str]:
+    """Principals other than the role that an Allow statement of a repository policy names ("*" is anyone).
+    The account itself is not one of them: it delegates to the account's IAM policies (a slip says so);
+    nor is a service principal or an instance profile, which reach no one (their slips say why)."""
     found = []
+    delegating = {account, facts.account_root_arn(account)}
     for statement in _as_list(document.get("Statement")):
         if statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
-        names = ["*"] if principal == "*" else [p for values in (principal or {}).values() for p in _as_list(values)]
-        found += [f'anyone (Principal "{p}")' if p == "*" else p for p in names if p != role_arn and p not in found]
+        names = ["*"] if principal == "*" else [p for kind, values in (principal or {}).items() if kind != "Service"
+                                                for p in _as_list(values)]  # a service principal: its slip says why
+        found += [f'anyone (Principal "{p}")' if p == "*" else p for p in names
+                  if p != role_arn and p not in delegating and ":instance-profile/" not in p and p not in found]
     return found
 
 
@@ -89,15 +121,9 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
-DENY = Exercise("06-deny", _deny, hint='Add a policy to the role (deny_push.tf) with Effect "Deny" for the four actions of a push '
-                                      '(ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:PutImage) on Resource "*", then apply.',
-                reference=Reference("An explicit Deny for the four actions of a push, on every repository.",
+DENY = Exercise("06-deny", _deny, reference=Reference("An explicit Deny for the four actions of a push, on every repository.",
                                     other_files=(("deny_push.tf", DENY_PUSH),)))
-REPOSITORY = Exercise("06-repository-policy", _repository_policy,
-                      hint="In repository_policy.tf, give reports_app an aws_ecr_repository_policy whose statement "
-                           "names the instance's role (aws_iam_role.ec2_ecr_role.arn) as Principal and allows the "
-                           "pull actions; no Resource element. Then apply.",
-                      reference=Reference("The repository names the instance's role as a Principal; "
+REPOSITORY = Exercise("06-repository-policy", _repository_policy, reference=Reference("The repository names the instance's role as a Principal; "
                                           "no Resource element (the repository is the resource).",
                                           other_files=(("repository_policy.tf", REPOSITORY_POLICY),)))
 

@@ -21,6 +21,5 @@ RECORD = Record(
     ), "07",
         summary="destroy everything and prove nothing is left"),
     Stage(False, SCOPE, keep_extra=True),
-    (Exercise("07-clean", _clean, hint="Run lab.terraform.destroy() (or python -m iamlab destroy), then check again.",
-              reference=Reference("Terraform destroys what it created; the repositories were never its own.", destroy=True)),),
+    (Exercise("07-clean", _clean, reference=Reference("Terraform destroys what it created; the repositories were never its own.", destroy=True)),),
 )
