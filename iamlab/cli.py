@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from . import mode, sandbox
@@ -114,8 +115,10 @@ def _instance(args) -> int:
 def _goto(args) -> int:
     from .lab import Lab
 
-    print(Lab(sandbox.start()).goto(args.lesson))
-    return 0
+    reached = Lab(sandbox.start()).goto(args.lesson, reference=args.reference)
+    said = re.sub(r"lab\.goto\('([^']+)', reference=True\)", r"python -m iamlab goto \1 --reference", str(reached))
+    print(re.sub(r"lab\.goto\('([^']+)'\)", r"python -m iamlab goto \1", said).replace("lab.apply()", "python -m iamlab apply"))
+    return 0 if reached.ready else 1
 
 
 def _run_all(args) -> int:
@@ -178,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("output", help="Terraform outputs as JSON").set_defaults(run=_output)
     goto = commands.add_parser("goto", help="fast-forward the working copy and account to a lesson's start")
     goto.add_argument("lesson", help="00-07, or playground")
+    goto.add_argument("--reference", action="store_true",
+                      help="start from the lesson's reference files (yours go to backups/ first); exits 1 when not ready")
     goto.set_defaults(run=_goto)
     confirm = commands.add_parser("confirm", help="real AWS mode: show account, region, principal and cost, and confirm")
     confirm.add_argument("--account", help="the account id, to confirm without a prompt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import facts
 from ...terraform import policy_file
 from .. import grading
-from ..graders import by_effect, custom_policy, custom_policy_not_applied, file_mistakes, reference_document
+from ..graders import by_effect, custom_policy, custom_policy_not_applied, file_mistakes, managed_start, reference_document
 from ..policies import seed_policy
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
 
@@ -42,6 +42,6 @@ RECORD = Record(
         "compare your policy with AWS's own narrow one, `AmazonEC2ContainerRegistryPullOnly`.",
     ), "03",
         summary="write your own policy with just the four pull actions"),
-    Stage(True, None, own_files=(policy_file.FILE_NAME,)),
+    Stage(True, None, own_files=(policy_file.FILE_NAME,), premise=managed_start),
     (CUSTOM_POLICY,),
 )

@@ -6,7 +6,7 @@ from ... import facts
 from ...terraform import edits
 from .. import grading, mistakes
 from ..graders import (all_mistakes, by_effect, custom_policy, custom_policy_not_applied, file_mistakes,
-                       least_privilege_effect, reference_document, role_effect, role_missing, snapshot)
+                       custom_policy_start, least_privilege_effect, reference_document, role_effect, role_missing, snapshot)
 from ..policies import least_privilege_policy, referenced_policy
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
 from .l03_custom_policy import CUSTOM_POLICY
@@ -74,6 +74,6 @@ RECORD = Record(
         "explain why the registry login broke once the policy named one repository, and fix it with a statement of its own.",
     ), "04",
         summary="scope it to one repository, and find out why login breaks"),
-    Stage(True, CUSTOM_POLICY, policy_is_exercise=True, hand_edit_is_exercise=True),
+    Stage(True, CUSTOM_POLICY, policy_is_exercise=True, hand_edit_is_exercise=True, premise=custom_policy_start),
     (REFERENCE, DETACH, SCOPE),
 )

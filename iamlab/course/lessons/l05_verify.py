@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..graders import scoped_start
 from ..record import Exercise, Grade, Lesson, Record, Stage
 from .l04_least_privilege import SCOPE
 
@@ -27,7 +28,7 @@ RECORD = Record(
         "predict the instance's access, then check it with real calls and with IAM's policy simulator.",
     ), "05",
         summary="see the denials and the successful pull, as the instance"),
-    Stage(False, SCOPE),
+    Stage(False, SCOPE, premise=scoped_start),
     (Exercise("05-predict", _predict, answer=PREDICT_ANSWER,
               hint="Only the two statements of your policy allow anything: a login, and a pull of one repository."),),
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ... import facts
 from ...policy import EXPLICIT_DENY
-from ..graders import by_effect, file_mistakes, least_privilege_effect, role_effect, role_missing, snapshot
+from ..graders import (by_effect, file_mistakes, least_privilege_effect, role_effect, role_missing, scoped_identity_start,
+                       snapshot)
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
 from .l04_least_privilege import SCOPE
 
@@ -110,6 +111,6 @@ RECORD = Record(
         "generate a policy from what the instance really did, and review it before trusting it.",
     ), "06",
         summary="explicit Deny, repository policies, conditions, policies from observed calls"),
-    Stage(False, SCOPE, own_files=("deny_push.tf", "repository_policy.tf")),
+    Stage(False, SCOPE, own_files=("deny_push.tf", "repository_policy.tf"), premise=scoped_identity_start),
     (DENY, REPOSITORY),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...cleanup import leftovers
+from ..graders import role_start
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
 from .l04_least_privilege import SCOPE
 
@@ -20,7 +21,7 @@ RECORD = Record(
         "explain how a default tag helps you find leftovers.",
     ), "07",
         summary="destroy everything and prove nothing is left"),
-    Stage(False, SCOPE, keep_extra=True),
+    Stage(False, SCOPE, keep_extra=True, premise=role_start),
     (Exercise("07-clean", _clean, hint="Run lab.terraform.destroy() (or python -m iamlab destroy), then check again.",
               reference=Reference("Terraform destroys what it created; the repositories were never its own.", destroy=True)),),
 )
