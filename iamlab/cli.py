@@ -124,7 +124,7 @@ def _goto(args) -> int:
 def _run_all(args) -> int:
     from . import runall
 
-    return runall.main()
+    return runall.main(yes=args.yes)
 
 
 def _reset(args) -> int:
@@ -190,7 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     solutions = commands.add_parser("solutions", help="solutions mode for demos: check() fills in the reference answers")
     solutions.add_argument("action", choices=["on", "off", "status"])
     solutions.set_defaults(run=_solutions)
-    commands.add_parser("run-all", help="run every notebook in order on a fresh sandbox, with a summary").set_defaults(run=_run_all)
+    run_all = commands.add_parser("run-all", help="run every notebook (00-08, then 90) on YOUR sandbox, reset first; "
+                                                  "your working copy is backed up; asks to confirm")
+    run_all.add_argument("--yes", action="store_true", help="confirm without a prompt (needed when no terminal can ask)")
+    run_all.set_defaults(run=_run_all)
     commands.add_parser("reset", help="restore tf/ into your working copy (your edits are backed up)").set_defaults(run=_reset)
     copy = commands.add_parser("copy-course", help="your own copy of the notebooks, readings and images (from an installed package)")
     copy.add_argument("--to", help="where to put it (default: your course home, ~/iamlab-course for an installed package)")
