@@ -32,7 +32,21 @@ def start():
     from .lab import start as _start
 
     magic.register()
-    return _start()
+    lab = _start()
+    _link_workspace()
+    return lab
+
+
+def _link_workspace():
+    """workspace/ beside the notebooks leads to the working copy, whatever IAMLAB_HOME is (best effort:
+    ``python -m iamlab link-workspace`` says what stands in the way)."""
+    from .paths import CourseHomeError
+    from .workspace_link import link
+
+    try:
+        link()
+    except (CourseHomeError, OSError):
+        pass
 
 
 def check(name, answer=None):

@@ -144,6 +144,13 @@ def _copy_course(args) -> int:
     return 0
 
 
+def _link_workspace(args) -> int:
+    from .workspace_link import link
+
+    print(link(args.folder))
+    return 0
+
+
 def _doctor(args) -> int:
     from . import doctor
 
@@ -198,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     copy = commands.add_parser("copy-course", help="your own copy of the notebooks, readings and images (from an installed package)")
     copy.add_argument("--to", help="where to put it (default: your course home, ~/iamlab-course for an installed package)")
     copy.set_defaults(run=_copy_course)
+    linked = commands.add_parser("link-workspace", help="make workspace/ in the course folder lead to your course home "
+                                                        "(IAMLAB_HOME), so JupyterLab reaches your working copy")
+    linked.add_argument("--folder", help="the course folder (default: the checkout, or the installed course's home)")
+    linked.set_defaults(run=_link_workspace)
     commands.add_parser("doctor", help="check terraform, the provider source and the sandbox").set_defaults(run=_doctor)
     return parser
 
