@@ -72,6 +72,7 @@ class Ticker:
         self._handle = self._bar = None
         self._lock = threading.Lock()
         self._refresher = _Refresher(self._render, every)
+        self.renders = 0  # how many times the line was shown (the first at once, then each refresh)
 
     def line(self) -> str:
         return f"⏳ {self.what} ({time.monotonic() - self.started:.0f} s)"
@@ -84,25 +85,25 @@ class Ticker:
     def _render(self, text: str | None = None) -> None:
         text = self.line() if text is None else text
         with self._lock:
+            self.renders += 1
             if self._show is not None:
                 self._show(text)
             elif self._handle is not None:
-                from IPython.display import HTML
-
-                self._handle.update(HTML(f'<div class="iamlab-progress" role="status"><i>{html.escape(text)}</i></div>'
-                                         if text else ""))
+                self._handle.update(_line_html(text))
             elif self._bar is not None:
                 self._bar.set_description_str(text, refresh=True)
 
     def __enter__(self) -> "Ticker":
         self.started = time.monotonic()
         if self._show is None and _in_kernel():
-            from IPython.display import HTML, display
+            from IPython.display import display
 
-            self._handle = display(HTML(""), display_id=True)
-        elif self._show is None and _stderr_is_terminal():
-            self._bar = tqdm(total=None, leave=False, bar_format="{desc}")
-        self._render()
+            self.renders += 1
+            self._handle = display(_line_html(self.line()), display_id=True)  # the cell's first output
+        else:
+            if self._show is None and _stderr_is_terminal():
+                self._bar = tqdm(total=None, leave=False, bar_format="{desc}")
+            self._render()
         self._refresher.start()
         return self
 
@@ -111,6 +112,12 @@ class Ticker:
         self._render("")
         if self._bar is not None:
             self._bar.close()
+
+
+def _line_html(text: str):
+    from IPython.display import HTML
+
+    return HTML(f'<div class="iamlab-progress" role="status"><i>{html.escape(text)}</i></div>' if text else "")
 
 
 def _stderr_is_terminal() -> bool:
