@@ -114,11 +114,13 @@ def show_json(document, title=""):
 
 
 def leftovers():
-    """What the course created that is still in the account (everything it makes is tagged course=iamlab)."""
+    """What the course created that is still in the account (everything it makes is tagged course=iamlab),
+    each with its next step: destroy for what Terraform's state records, the delete calls for the rest."""
     from .cleanup import leftovers as _leftovers
     from .lab import current
 
-    return _leftovers(current().client)
+    lab = current()
+    return _leftovers(lab.client, lab.account.directory)
 
 
 def policy_from_activity(records):

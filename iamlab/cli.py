@@ -60,10 +60,14 @@ def _clients():
 def _report_leftovers() -> int:
     from .cleanup import leftovers
 
-    left = leftovers(_clients())
+    from .terraform import workspace
+
+    left = leftovers(_clients(), workspace.ensure())
     if left:
         print("\nStill there (tagged course=iamlab or made by the course):")
-        print("\n".join(f"  - {item}" for item in left))
+        print("\n".join(f"  - {item}: {item.next_step(cli=True)}" for item in left))
+        if any(not item.in_state for item in left) and not mode.is_aws():
+            print("(In the sandbox, `eval \"$(python -m iamlab sandbox env)\"` first points the AWS CLI at it.)")
         return 1
     print("\nNothing the course created is left.")
     return 0
