@@ -31,9 +31,12 @@ def start():
     from .course import magic
     from .lab import start as _start
 
+    from .progress import Ticker
+
     magic.register()
-    lab = _start()
-    _link_workspace()
+    with Ticker("Starting the sandbox and your working copy…"):
+        lab = _start()
+        _link_workspace()
     return lab
 
 
@@ -81,8 +84,11 @@ def policy_editor():
     from .lab import current
     from .widgets.editor import PolicyEditor
 
+    from .progress import Ticker
+
     lab = current()
-    return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
+    with Ticker("Opening the policy editor (your policy, its checks, the access matrix)…"):
+        return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, lab.terraform.policy())
 
 
 def quiz():

@@ -97,13 +97,15 @@ class Lab:
         kept files contradict it, it says so and ``reference=True`` starts from the lesson's reference
         files (yours go to backups/ first). The result renders itself (``.ready``)."""
         from .course import stages
+        from .progress import Ticker
 
         def announce(plan):
             if plan.changes or plan.apply:
                 _show_markdown(plan.announcement())
 
-        return stages.goto(lesson, self.account.directory, apply, run_apply=self.apply,
-                           settled=self.terraform.settled, announce=announce, account=self.account, reference=reference)
+        with Ticker(f"Going to lesson {lesson}'s start…") as tick:
+            return stages.goto(lesson, self.account.directory, apply, run_apply=self.apply, settled=self.terraform.settled,
+                               announce=announce, account=self.account, reference=reference, progress=tick.say)
 
     # -- the instance ---------------------------------------------------------
     def as_instance(self, command: str, check: bool = False):

@@ -1,9 +1,9 @@
 """No silent waits: a call that can take more than a second says at once what it is doing,
-and keeps saying it (the time so far, refreshed every second) until it answers.
+and keeps saying it (the time so far, refreshed twice a second) until it answers.
 
 ``Ticker`` is that line for any step: ``with Ticker("Checking custom_policy.tf") as tick: ...``
 shows it at once, ``tick.say("Running terraform validate")`` changes what it says, and a
-thread of its own refreshes it every second, so a step that prints nothing (Terraform
+thread of its own refreshes it twice a second, so a step that prints nothing (Terraform
 starting, a validate, a grader reading the account) is never silent. It goes when the step
 ends, leaving the cell with the call's result only.
 
@@ -35,7 +35,7 @@ class _Refresher:
     """Calls ``refresh()`` every ``every`` seconds from a thread of its own until stopped. The thread
     runs in the caller's context, so a kernel's display updates go to the cell that started it."""
 
-    def __init__(self, refresh: Callable[[], None], every: float = 1.0):
+    def __init__(self, refresh: Callable[[], None], every: float = 0.5):
         self.refresh, self.every = refresh, every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -59,13 +59,15 @@ class _Refresher:
 
 
 class Ticker:
-    """A progress line for one step: shown at once, refreshed every second, gone at the end.
+    """A progress line for one step: shown at once, refreshed twice a second, gone at the end.
 
     ``show(text)`` receives each rendering ("" at the end); by default a display in a Jupyter
-    kernel, a tqdm line on a terminal's stderr, nothing otherwise (a script's output stays clean).
+    kernel, a tqdm line on a terminal's stderr, nothing otherwise (a script's output stays clean),
+    and nothing from a thread other than the main one (a widget's worker shows its own progress;
+    a display from there would land in whichever cell runs at the time).
     """
 
-    def __init__(self, what: str, every: float = 1.0, show: Callable[[str], None] | None = None):
+    def __init__(self, what: str, every: float = 0.5, show: Callable[[str], None] | None = None):
         self.what = what
         self.started = time.monotonic()
         self._show = show
@@ -95,6 +97,8 @@ class Ticker:
 
     def __enter__(self) -> "Ticker":
         self.started = time.monotonic()
+        if self._show is None and threading.current_thread() is not threading.main_thread():
+            return self  # a widget's worker thread: its own widgets show its progress, never a cell's output
         if self._show is None and _in_kernel():
             from IPython.display import display
 

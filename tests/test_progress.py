@@ -126,3 +126,20 @@ def test_a_ticker_thread_s_updates_reach_the_cell_that_started_it(kernel):
     """))
     updates = [m for m in messages if m["msg_type"] == "update_display_data" and "Waiting quietly" in text_of(m)]
     assert messages[0]["msg_type"] == "display_data" and len(updates) >= 3
+
+
+def test_a_ticker_in_a_widget_s_worker_thread_shows_nothing_in_the_cell(kernel):
+    """A worker (the editor's Apply) has its own progress widgets; its display would land in whichever cell runs."""
+    messages = run(kernel, textwrap.dedent("""
+        import threading
+        from iamlab.progress import Ticker
+
+        def work():
+            with Ticker("Asking the lesson's questions", every=0.01) as tick:
+                tick.say("still asking")
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+    """))
+    assert not [m for m in messages if "asking" in text_of(m).lower()]

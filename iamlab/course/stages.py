@@ -301,14 +301,19 @@ def judge(goto_plan: GotoPlan, account) -> GotoPlan:
 
 def goto(lesson: str, directory: Path, apply: bool | None = None, *, run_apply: Callable[[], object],
          settled: Callable[[], bool], announce: Callable[[GotoPlan], None] | None = None,
-         account=None, reference: bool = False) -> GotoPlan:
+         account=None, reference: bool = False, progress: Callable[[str], None] | None = None) -> GotoPlan:
     """Plan, announce the plan (before any change), carry it out in the working copy ``directory``,
     then ``run_apply()`` (``lab.apply``, which shows its own progress line and keeps Terraform's output
     to that call; its result has a ``summary``). ``settled()``: would an apply change nothing?
-    Then judge ``account`` against the lesson's premise. Returns the plan, done."""
+    Then judge ``account`` against the lesson's premise. ``progress(line)`` hears each step as it
+    starts. Returns the plan, done."""
+    say = progress or (lambda line: None)
+    say(f"Comparing your working copy with lesson {lesson}'s start…")
     goto_plan = plan(lesson, directory, reference)
     if apply is not None:
         goto_plan.apply = apply
+    if apply is None and goto_plan.apply and goto_plan.keeps_everything:
+        say("Asking Terraform whether the account already matches your files…")
     if apply is None and goto_plan.apply and goto_plan.keeps_everything and settled():
         goto_plan.apply = False
         goto_plan.applied = SETTLED
@@ -316,7 +321,10 @@ def goto(lesson: str, directory: Path, apply: bool | None = None, *, run_apply: 
         announce(goto_plan)
     carry_out(goto_plan, directory)
     if goto_plan.apply:
+        say("Terraform applies your working copy (its progress is below)…")
         result = run_apply()
         counts = ", ".join(f"{n} {k}" for k, n in result.summary.items() if n)
         goto_plan.applied = f"applied: {counts}" if counts else "applied: the account already matched"
+    if account is not None and STAGES[lesson].premise is not None:
+        say(f"Checking the account against what lesson {lesson} assumes, as the instance…")
     return judge(goto_plan, account)
