@@ -38,6 +38,7 @@ class CellTiming:
     started: float
     outputs: list[float] = field(default_factory=list)  # arrival times
     ended: float = 0.0
+    error: str = ""  # the error's name, when the cell failed
 
     @property
     def seconds(self) -> float:
@@ -67,6 +68,8 @@ def run_notebook(name: str) -> list[CellTiming]:
         def process_message(self, msg, cell, cell_index):
             if self.current is not None and msg.get("msg_type") in OUTPUT_TYPES:
                 self.current.outputs.append(time.monotonic())
+                if msg["msg_type"] == "error":
+                    self.current.error = f"{msg['content'].get('ename')}: {msg['content'].get('evalue', '')[:80]}"
             return super().process_message(msg, cell, cell_index)
 
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
@@ -101,6 +104,7 @@ def figures(name: str, timings: list[CellTiming], exercises: list[str]) -> dict:
         "tf_first_output_s": [round(t.first_output, 2) for t in tf_cells if t.first_output is not None],
         "tf_cell_s": [round(t.seconds, 2) for t in tf_cells],
         "over_1s": [f"[{t.index}] {t.first_line} ({t.longest_silence:.1f} s)" for t in visible if t.longest_silence > 1.0],
+        "errors": [f"[{t.index}] {t.error}" for t in timings if t.error],  # hidden test cells included
     }
 
 
@@ -150,6 +154,8 @@ def main(numbers: list[str]) -> None:
     for row in rows:
         for item in row["over_1s"]:
             print(f"- {row['notebook']}: {item}")
+        for item in row["errors"]:
+            print(f"- {row['notebook']}: ERROR {item}")
 
 
 if __name__ == "__main__":

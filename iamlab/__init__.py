@@ -93,9 +93,12 @@ def policy_editor():
 
 def quiz():
     """The review's quiz: one question per row, instant feedback."""
-    from .widgets.quiz import Quiz
+    from .progress import Ticker
 
-    return Quiz()
+    with Ticker("Opening the quiz…"):
+        from .widgets.quiz import Quiz
+
+        return Quiz()
 
 
 def mode_switch():
@@ -145,6 +148,9 @@ def actions_by_resource(document):
 
 def load_ipython_extension(ipython):
     """``%load_ext iamlab``: registers the ``%%tf`` cell magic."""
-    from .course import magic
+    from .progress import Ticker
 
-    magic.register(ipython)
+    with Ticker("Loading the course (the %%tf cell magic)…"):
+        from .course import magic
+
+        magic.register(ipython)
