@@ -32,8 +32,25 @@ def start():
     from .course import magic
     from .lab import start as _start
 
+    from .progress import Ticker
+
     magic.register()
-    return _start()
+    with Ticker("Starting the sandbox and your working copy…"):
+        lab = _start()
+        _link_workspace()
+    return lab
+
+
+def _link_workspace():
+    """workspace/ beside the notebooks leads to the working copy, whatever IAMLAB_HOME is (best effort:
+    ``python -m iamlab link-workspace`` says what stands in the way)."""
+    from .paths import CourseHomeError
+    from .workspace_link import link
+
+    try:
+        link()
+    except (CourseHomeError, OSError):
+        pass
 
 
 def check(name, answer=None):
@@ -79,15 +96,21 @@ def policy_editor():
     from .lab import current
     from .widgets.editor import PolicyEditor
 
+    from .progress import Ticker
+
     lab = current()
-    return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, seed_policy())
+    with Ticker("Opening the policy editor (your policy, its checks, the access matrix)…"):
+        return PolicyEditor(lab.account, lab.terraform.driver, lab.instance.ask, seed_policy())
 
 
 def quiz():
     """The review's quiz: one question per row, instant feedback."""
-    from .widgets.quiz import Quiz
+    from .progress import Ticker
 
-    return Quiz()
+    with Ticker("Opening the quiz…"):
+        from .widgets.quiz import Quiz
+
+        return Quiz()
 
 
 def mode_switch():
@@ -112,11 +135,13 @@ def show_json(document, title=""):
 
 
 def leftovers():
-    """What the course created that is still in the account (everything it makes is tagged course=iamlab)."""
+    """What the course created that is still in the account (everything it makes is tagged course=iamlab),
+    each with its next step: destroy for what Terraform's state records, the delete calls for the rest."""
     from .cleanup import leftovers as _leftovers
     from .lab import current
 
-    return _leftovers(current().client)
+    lab = current()
+    return _leftovers(lab.client, lab.account.directory)
 
 
 def policy_from_activity(records):
@@ -135,6 +160,9 @@ def actions_by_resource(document):
 
 def load_ipython_extension(ipython):
     """``%load_ext iamlab``: registers the ``%%tf`` cell magic."""
-    from .course import magic
+    from .progress import Ticker
 
-    magic.register(ipython)
+    with Ticker("Loading the course (the %%tf cell magic)…"):
+        from .course import magic
+
+        magic.register(ipython)

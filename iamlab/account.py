@@ -51,7 +51,10 @@ class Account:
     def client(self, service: str):
         """A boto3 client as the learner (made once per service: clients are thread-safe, sessions are not)."""
         if service not in self._clients:
-            self._clients[service] = self._session().client(service)
+            from .progress import Ticker
+
+            with Ticker(f"Making a {service} client (botocore reads the service's model once)…"):
+                self._clients[service] = self._session().client(service)
         return self._clients[service]
 
     def outputs(self) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from . import mode, sandbox
@@ -59,10 +60,14 @@ def _clients():
 def _report_leftovers() -> int:
     from .cleanup import leftovers
 
-    left = leftovers(_clients())
+    from .terraform import workspace
+
+    left = leftovers(_clients(), workspace.ensure())
     if left:
         print("\nStill there (tagged course=iamlab or made by the course):")
-        print("\n".join(f"  - {item}" for item in left))
+        print("\n".join(f"  - {item}: {item.next_step(cli=True)}" for item in left))
+        if any(not item.in_state for item in left) and not mode.is_aws():
+            print("(In the sandbox, `eval \"$(python -m iamlab sandbox env)\"` first points the AWS CLI at it.)")
         return 1
     print("\nNothing the course created is left.")
     return 0
@@ -114,14 +119,16 @@ def _instance(args) -> int:
 def _goto(args) -> int:
     from .lab import Lab
 
-    print(Lab(sandbox.start()).goto(args.lesson))
-    return 0
+    reached = Lab(sandbox.start()).goto(args.lesson, reference=args.reference)
+    said = re.sub(r"lab\.goto\('([^']+)', reference=True\)", r"python -m iamlab goto \1 --reference", str(reached))
+    print(re.sub(r"lab\.goto\('([^']+)'\)", r"python -m iamlab goto \1", said).replace("lab.apply()", "python -m iamlab apply"))
+    return 0 if reached.ready else 1
 
 
 def _run_all(args) -> int:
     from . import runall
 
-    return runall.main()
+    return runall.main(yes=args.yes)
 
 
 def _reset(args) -> int:
@@ -138,6 +145,13 @@ def _copy_course(args) -> int:
     from .copy_course import copy_course
 
     print(copy_course(args.to))
+    return 0
+
+
+def _link_workspace(args) -> int:
+    from .workspace_link import link
+
+    print(link(args.folder))
     return 0
 
 
@@ -178,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("output", help="Terraform outputs as JSON").set_defaults(run=_output)
     goto = commands.add_parser("goto", help="fast-forward the working copy and account to a lesson's start")
     goto.add_argument("lesson", help="00-07, or playground")
+    goto.add_argument("--reference", action="store_true",
+                      help="start from the lesson's reference files (yours go to backups/ first); exits 1 when not ready")
     goto.set_defaults(run=_goto)
     confirm = commands.add_parser("confirm", help="real AWS mode: show account, region, principal and cost, and confirm")
     confirm.add_argument("--account", help="the account id, to confirm without a prompt")
@@ -185,11 +201,18 @@ def build_parser() -> argparse.ArgumentParser:
     solutions = commands.add_parser("solutions", help="solutions mode for demos: check() fills in the reference answers")
     solutions.add_argument("action", choices=["on", "off", "status"])
     solutions.set_defaults(run=_solutions)
-    commands.add_parser("run-all", help="run every notebook in order on a fresh sandbox, with a summary").set_defaults(run=_run_all)
+    run_all = commands.add_parser("run-all", help="run every notebook (00-08, then 90) on YOUR sandbox, reset first; "
+                                                  "your working copy is backed up; asks to confirm")
+    run_all.add_argument("--yes", action="store_true", help="confirm without a prompt (needed when no terminal can ask)")
+    run_all.set_defaults(run=_run_all)
     commands.add_parser("reset", help="restore tf/ into your working copy (your edits are backed up)").set_defaults(run=_reset)
     copy = commands.add_parser("copy-course", help="your own copy of the notebooks, readings and images (from an installed package)")
     copy.add_argument("--to", help="where to put it (default: your course home, ~/iamlab-course for an installed package)")
     copy.set_defaults(run=_copy_course)
+    linked = commands.add_parser("link-workspace", help="make workspace/ in the course folder lead to your course home "
+                                                        "(IAMLAB_HOME), so JupyterLab reaches your working copy")
+    linked.add_argument("--folder", help="the course folder (default: the checkout, or the installed course's home)")
+    linked.set_defaults(run=_link_workspace)
     commands.add_parser("doctor", help="check terraform, the provider source and the sandbox").set_defaults(run=_doctor)
     return parser
 

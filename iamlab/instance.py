@@ -14,6 +14,7 @@ import subprocess
 import threading
 
 from . import facts, mode, paths, sandbox
+from .progress import Ticker
 from .reports import InstanceRun, JsonDocument, Table
 
 
@@ -42,7 +43,8 @@ class Instance:
         self._sandbox_only("Reading the instance's credentials")
         from .sandbox import instance
 
-        document = instance.credentials(self.id, self._info)
+        with Ticker("Asking the instance's metadata service for its credentials…"):
+            document = instance.credentials(self.id, self._info)
         shown = {k: (v[:12] + "…" if k in ("SecretAccessKey", "Token") else v) for k, v in document.items()}
         return JsonDocument(document, f"Credentials the metadata service gives {self.id}", shown)
 
@@ -52,10 +54,12 @@ class Instance:
         self._sandbox_only("Acting as the instance")
         from .sandbox import instance
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(instance.environment(self.id, self._info))
-        env["REGISTRY_AUTH_FILE"] = str(paths.runtime_dir() / "registry-auth.json")  # private, not a /tmp name
-        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=300)
+        shown = command if len(command) <= 60 else command[:57] + "…"
+        with Ticker(f"Running as the instance: {shown}"):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            env.update(instance.environment(self.id, self._info))
+            env["REGISTRY_AUTH_FILE"] = str(paths.runtime_dir() / "registry-auth.json")  # private, not a /tmp name
+            done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=300)
         result = InstanceRun(command, done.returncode, done.stdout, done.stderr)
         if check:
             result.check_returncode()
@@ -104,7 +108,7 @@ class Instance:
     def ask(self):
         """The session's matrix asked again (``lab.access()`` and the editor share it, so
         "before" is always the last time anyone asked); returns a snapshot."""
-        with self._matrix_lock:
+        with self._matrix_lock, Ticker("Asking the lesson's questions as the instance (real calls)…"):
             self._matrix = self._refresh(self._matrix)
             return self._matrix.snapshot()
 

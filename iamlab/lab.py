@@ -92,11 +92,15 @@ class Lab:
         """One block of your working copy, as you wrote it (``.source`` is its text)."""
         return self.terraform.show(address)
 
-    def goto(self, lesson: str, apply: bool | None = None):
+    def goto(self, lesson: str, apply: bool | None = None, reference: bool = False):
         """Fast-forward your working copy (and the account) to where ``lesson`` starts. Your work is kept
         when it already reaches that start; otherwise what changes, and where your version goes, is said
-        before anything changes. Terraform's progress is shown; the result renders itself."""
+        before anything changes. Terraform's progress is shown. Then the account is judged against what
+        the lesson assumes (the course's grader, as the instance): "Ready" only when it holds; where your
+        kept files contradict it, it says so and ``reference=True`` starts from the lesson's reference
+        files (yours go to backups/ first). The result renders itself (``.ready``)."""
         from .course import predictions, stages
+        from .progress import Ticker
 
         predictions.new_round(lesson)  # predictions made before this goto no longer count
 
@@ -104,8 +108,9 @@ class Lab:
             if plan.changes or plan.apply:
                 _show_markdown(plan.announcement())
 
-        return stages.goto(lesson, self.account.directory, apply, run_apply=self.terraform.apply,
-                           settled=self.terraform.settled, announce=announce)
+        with Ticker(f"Going to lesson {lesson}'s start…") as tick:
+            return stages.goto(lesson, self.account.directory, apply, run_apply=self.terraform.apply, settled=self.terraform.settled,
+                               announce=announce, account=self.account, reference=reference, progress=tick.say)
 
     # -- the instance ---------------------------------------------------------
     def as_instance(self, command: str, check: bool = False):

@@ -3,20 +3,31 @@
 For instructors before a class (does everything work on this machine?) and for the
 course's own benchmark. Each notebook runs top to bottom in its own kernel, in solutions
 mode (every exercise gets its reference, and the hidden test cells check every claim);
-a failing notebook is reported and the run goes on.
+a failing notebook is reported and the run goes on. The course in order, then the side
+notebooks (90, the playground).
+
+It is the learner's own sandbox and working copy it uses: the sandbox account is reset
+(role, policies, instance: gone) and each notebook's ``goto`` and reference solutions
+rewrite the working copy. So it says so first, copies the working copy (with its Terraform
+state) to ``backups/run-all-<time>/``, and goes on only after a "yes" (or ``--yes``);
+without a terminal to ask and without ``--yes`` it refuses (exit 2) and changes nothing.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import paths, sandbox
-from .course.manifest import SEQUENCE
+from .course.manifest import LESSONS, SEQUENCE
 
-COURSE = [lesson.name for lesson in SEQUENCE]
+COURSE = [lesson.name for lesson in SEQUENCE] + [lesson.name for lesson in LESSONS if not lesson.in_sequence]
+REFUSED = 2  # the exit code when nobody could confirm
 
 
 @dataclass
@@ -62,12 +73,66 @@ def run_all(fresh: bool = True, progress=None) -> list[NotebookRun]:
     return results
 
 
-def main() -> int:
+def warning() -> str:
+    """What run-all will do to the learner's things, said before anything happens."""
+    return (f"run-all uses YOUR course home ({paths.course_home()}):\n"
+            "  - it resets your sandbox account: the role, the policies, the instance and anything else you made there go;\n"
+            f"  - each notebook's goto and reference solutions rewrite your working copy ({paths.working_copy_dir()});\n"
+            f"  - your working copy and its Terraform state are copied first to {paths.backups_dir()}/run-all-<time>/.\n"
+            "It takes several minutes (every notebook runs in solutions mode).")
+
+
+def backup_working_copy() -> Path | None:
+    """Copy the working copy (files and Terraform state, not the provider links in .terraform/) to
+    ``backups/run-all-<time>/``. None: there is no working copy yet."""
+    source = paths.working_copy_dir()
+    if not source.is_dir():
+        return None
+    target = paths.backups_dir() / time.strftime("run-all-%Y%m%d-%H%M%S")
+    n = 1
+    while target.exists():
+        target = target.with_name(f"{target.name.split('.')[0]}.{n}")
+        n += 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(".terraform"))
+    return target
+
+
+def consent(yes: bool, ask: Callable[[str], str] = input, interactive: bool | None = None,
+            err=None) -> int | None:
+    """None: go on. Otherwise the exit code (REFUSED: nobody to ask; 1: the answer was not yes)."""
+    err = err or sys.stderr
+    if yes:
+        return None
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    if not interactive:
+        print("Not run: run-all resets your sandbox and rewrites your working copy, and there is no terminal to "
+              "confirm it. Nothing was changed.\nNext step: run it in a terminal, or add --yes if that is what "
+              "you want (python -m iamlab run-all --yes).", file=err)
+        return REFUSED
+    try:
+        answer = ask("Type yes to go on: ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() != "yes":
+        print("Not run: the answer was not yes. Nothing was changed.", file=err)
+        return 1
+    return None
+
+
+def main(yes: bool = False, ask: Callable[[str], str] = input, interactive: bool | None = None) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     console = Console()
+    print(warning())
+    refused = consent(yes, ask, interactive)
+    if refused is not None:
+        return refused
+    backup = backup_working_copy()
+    print(f"Your working copy is saved in {backup}: copy its files back into {paths.working_copy_dir()} to "
+          "return to where you were (then lab.apply())." if backup else "You had no working copy yet: nothing to save.")
     paths_to_run = notebooks()
     results: list[NotebookRun] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

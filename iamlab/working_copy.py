@@ -65,8 +65,11 @@ class Terraform:
     # -- the files ------------------------------------------------------------------
     def show(self, address: str) -> Source:
         """One block of your working copy, as you wrote it (``.source`` is its text)."""
-        source = tfconfig.block_source(self.directory, address)
-        block = tfconfig.find(self.directory, address)
+        from .progress import Ticker
+
+        with Ticker(f"Reading your working copy for {address}…"):
+            source = tfconfig.block_source(self.directory, address)
+            block = tfconfig.find(self.directory, address)
         return Source(f"From `{block.file.name}` in your working copy:", source, "hcl")
 
     def comment_out(self, address: str) -> Snippet:

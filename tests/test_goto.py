@@ -76,7 +76,8 @@ def test_a_policy_with_another_effect_is_replaced_and_the_backup_is_named_first(
     assert (wc / "custom_policy.tf").read_text() == SEED  # nothing changed by planning
     stages.carry_out(planned, wc)
     assert (planned.backup_dir / "custom_policy.tf").read_text() == SEED and (wc / "custom_policy.tf").read_text() == SCOPE
-    assert "Ready for lesson 05" in str(planned) and "Ready for lesson 05" in planned._repr_html_()
+    assert "Your files are at lesson 05's start (the account was not checked)" in str(planned)
+    assert "Ready" not in str(planned) and "Ready" not in planned._repr_html_()  # only goto, having judged the account, says it
 
 
 def test_the_lessons_own_exercise_files_are_kept(wc):

@@ -49,8 +49,9 @@ def test_each_notebook_ends_pointing_at_the_next_lesson(lesson):
     assert f"**Next:** [{following.heading}]({Path(following.notebook).name})" in last
 
 
-def test_run_all_runs_the_sequence_in_order():
-    assert runall.COURSE == [lesson.name for lesson in SEQUENCE]
+def test_run_all_runs_the_sequence_in_order_then_the_side_notebooks():
+    assert runall.COURSE[:len(SEQUENCE)] == [lesson.name for lesson in SEQUENCE]
+    assert "90-policy-playground" in runall.COURSE[len(SEQUENCE):]
     assert [p.stem for p in runall.notebooks()] == runall.COURSE
 
 

@@ -200,3 +200,74 @@ def all_slips(account, snap: Snapshot, wanted: Expected) -> list[Slip]:
     return slips.ordered(course_copy_slips(account, files=(POLICY_FILE,), commented=(facts.MANAGED_ATTACHMENT,))
                          + drift_slips(account, wanted, snap, documents) + file_slips(account, wanted)
                          + account_slips(wanted, snap))
+
+
+# -- a lesson's premise: what its start assumes of the account (``Stage.premise``, judged by ``goto``) --
+def _can_pull(effect: grading.Effect, repository: str) -> list[str]:
+    """The checks of a pull of ``repository`` the effect refuses (empty: the pull works)."""
+    return [a for a in facts.PULL_NEEDS if not effect.allows(a, repository)]
+
+
+def _pull_items(effect: grading.Effect, pulls: bool, other_pulls: bool) -> list[tuple[bool, str]]:
+    refused = _can_pull(effect, facts.PULL_REPOSITORY)
+    other_refused = _can_pull(effect, facts.OTHER_REPOSITORY)
+    items = [(not refused, f"the instance can pull {facts.PULL_REPOSITORY}" if not refused
+              else f"the instance cannot pull {facts.PULL_REPOSITORY} ({', '.join(refused)} refused)")]
+    if pulls and other_pulls:
+        items.append((not other_refused, f"the instance can pull {facts.OTHER_REPOSITORY}" if not other_refused
+                      else f"the instance cannot pull {facts.OTHER_REPOSITORY} ({', '.join(other_refused)} refused)"))
+    elif pulls:
+        allowed = [a for a in facts.PULL_CHECKS if effect.allows(a, facts.OTHER_REPOSITORY)]
+        items.append((bool(other_refused), f"the instance cannot pull {facts.OTHER_REPOSITORY}" if other_refused
+                      else f"the instance can still pull {facts.OTHER_REPOSITORY} ({', '.join(allowed)} allowed on it)"))
+    return items
+
+
+def managed_start(account) -> Grade:
+    """Lessons 02 and 03 start with the managed policy attached: the instance pulls both repositories."""
+    snap = snapshot(account)
+    missing = role_missing(snap)
+    if missing:
+        return missing
+    attached = facts.MANAGED_POLICY_ARN in snap.attached
+    return Grade([(attached, "AmazonEC2ContainerRegistryReadOnly is attached to the role" if attached
+                   else "AmazonEC2ContainerRegistryReadOnly is not attached to the role"),
+                  *_pull_items(role_effect(snap), True, True)])
+
+
+def custom_policy_start(account) -> Grade:
+    """Lesson 04 edits the custom policy: its start needs the policy in the account, attached."""
+    snap = snapshot(account)
+    missing = role_missing(snap)
+    if missing:
+        return missing
+    attached = snap.custom_arn() in snap.attached
+    return Grade([(attached, f"{facts.POLICY} is attached to the role" if attached
+                   else f"{facts.POLICY} is not in the account or not attached to the role")])
+
+
+def scoped_start(account, repository_policies: bool = True) -> Grade:
+    """Lessons 05 and 06 start from 04's end: the instance logs in and pulls flask_app, nothing more.
+    ``repository_policies``: count the repositories' own policies (06 writes one as its exercise)."""
+    snap = snapshot(account)
+    missing = role_missing(snap)
+    if missing:
+        return missing
+    mine = role_effect(snap) if repository_policies else grading.effect(snap.world, snap.role.identity())
+    items = _pull_items(mine, True, False)
+    found = [d for d in grading.differences(mine, least_privilege_effect(snap)) if d.too_much]
+    beyond = [d for d in found if not (d.repository == facts.OTHER_REPOSITORY and d.action in facts.PULL)]
+    example = grading.counterexample(beyond, (facts.PULL_REPOSITORY,))
+    items.append((not beyond, "nothing beyond its job is allowed" if not beyond
+                  else f"{len(beyond)} request(s) beyond its job are allowed, e.g. {example.sentence('its policies')}"))
+    return Grade(items)
+
+
+def scoped_identity_start(account) -> Grade:
+    """06's start: 04's end as the role's own policies say (06's repository policy is its exercise)."""
+    return scoped_start(account, repository_policies=False)
+
+
+def role_start(account) -> Grade:
+    """07's start: there is something to clean up (the role is the course's first resource)."""
+    return role_missing(snapshot(account)) or Grade([(True, f"the role {facts.ROLE} is in the account")])

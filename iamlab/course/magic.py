@@ -19,7 +19,8 @@ Then the references are checked as the plan would check them (``terraform.refche
 every resource and data source named is declared, none is named whole where a string
 goes, none is a reference in quotes), in milliseconds, with file and line; only when
 they hold does ``terraform validate`` run through the course's Terraform driver (its
-CLI config, the sandbox), with a progress line meanwhile. The cell shows the diff
+CLI config, the sandbox). A progress line (``progress.Ticker``) shows from the cell's first
+moment to its answer, with the time so far. The cell shows the diff
 against what was there. Nothing is applied: ``lab.apply()`` does that.
 
 Which exercise a cell belongs to matters only in solutions mode (which reference to
@@ -233,39 +234,10 @@ def tf(line: str, cell: str) -> TfCellResult:
     if len(files) != 1:
         return TfCellResult(line.strip() or "?", False,
                             "Name the file on the first line: %%tf custom_policy.tf (then your HCL below it).")
-    with ProgressLine() as progress:
-        return write_cell(files[0], cell, exercise=exercise, validate="--no-validate" not in words, progress=progress)
+    from ..progress import Ticker
 
-
-class ProgressLine:
-    """One line shown in the cell's output while a step runs, removed when the cell answers
-    (outside IPython, nothing is shown)."""
-
-    def __init__(self):
-        self.handle = None
-
-    def __call__(self, line: str) -> None:
-        try:
-            from IPython import get_ipython
-            from IPython.display import HTML, display
-        except ImportError:
-            return
-        if get_ipython() is None:
-            return
-        shown = HTML(f'<div class="iamlab-progress"><i>{html.escape(line)}</i></div>')
-        if self.handle is None:
-            self.handle = display(shown, display_id=True)
-        else:
-            self.handle.update(shown)
-
-    def __enter__(self) -> "ProgressLine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.handle is not None:
-            from IPython.display import HTML
-
-            self.handle.update(HTML(""))
+    with Ticker(f"Checking {files[0]}…") as tick:  # at once: the cell is never blank while it works
+        return write_cell(files[0], cell, exercise=exercise, validate="--no-validate" not in words, progress=tick.say)
 
 
 def course_test(line: str, cell: str) -> None:

@@ -121,6 +121,9 @@ class Stage:
     policy_is_exercise: bool = False  # the lesson itself edits custom_policy.tf: any content is kept
     keep_extra: bool = False  # keep every other file of the learner's (07 destroys whatever there is)
     hand_edit_is_exercise: bool = False  # the lesson asks for the hand edit: main.tf with or without it is kept
+    # What the lesson assumes of the account at its start, judged by effect after goto's apply
+    # (``premise(account) -> Grade``, from course/graders.py). None: the files are the whole start.
+    premise: Callable[[object], Grade] | None = None
 
 
 @dataclass(frozen=True)

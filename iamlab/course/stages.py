@@ -11,7 +11,12 @@ learner's ``custom_policy.tf`` (written in 03, scoped in 04). ``goto(lesson)``:
 2. if it already reaches the start, changes no file; otherwise makes a plan that
    says what will change and where each replaced file goes (``backups/``),
    *before* changing anything;
-3. carries the plan out, then applies (with the apply's own progress line).
+3. carries the plan out, then applies (with the apply's own progress line);
+4. judges the account by effect against what the lesson assumes (``Stage.premise``, the
+   course's own grader: before 05 the instance must not be able to pull reports_app).
+   Only then does it say "Ready". Where the learner's kept files contradict the premise it
+   says so, keeps them, and offers the reference: ``goto(lesson, reference=True)`` puts the
+   start's reference files in place (the learner's go to ``backups/`` first).
 
 Each lesson's start is declared in its record (``lessons/lNN_*.py``, a ``Stage``). The
 stages that need a custom policy start from an exercise's reference files, the same
@@ -35,7 +40,7 @@ from ..terraform import edits, policy_file, workspace
 from .lessons import STAGES
 from .record import Stage
 
-__all__ = ["STAGES", "MANAGED_ATTACHMENT", "GotoPlan", "plan", "carry_out", "goto"]
+__all__ = ["STAGES", "MANAGED_ATTACHMENT", "GotoPlan", "plan", "carry_out", "judge", "goto"]
 
 
 # -- the plan ------------------------------------------------------------------------
@@ -64,6 +69,35 @@ class GotoPlan:
     done: list[str] = field(default_factory=list)
     applied: str = ""  # the apply's summary, once it ran
     carried_out: bool = False
+    reference: bool = False  # asked for the start's reference files, whatever the learner's hold
+    premise: list[tuple[bool, str]] = field(default_factory=list)  # the account judged against the lesson's start
+    judged: bool = False  # the premise was checked (False: the lesson has none, or the check could not run)
+    not_judged: str = ""  # why the account could not be checked
+
+    @property
+    def ready(self) -> bool:
+        """True only when the account was judged (or the lesson assumes nothing of it) and holds the premise."""
+        assumes = STAGES[self.lesson].premise is not None
+        return self.carried_out and (self.judged or not assumes) and all(ok for ok, _ in self.premise)
+
+    def _not_ready(self) -> list[str]:
+        failed = [sentence for ok, sentence in self.premise if not ok]
+        if self.not_judged:
+            return [f"Your files are at lesson {self.lesson}'s start, but the account could not be checked: {self.not_judged}",
+                    f"- Next step: make sure the sandbox runs (python -m iamlab sandbox start), then lab.goto({self.lesson!r}) again."]
+        lines = [f"Not ready for lesson {self.lesson}: {failed[0]}.", *(f"- also: {s}" for s in failed[1:])]
+        if not self.apply and self.changes:
+            lines.append("- Nothing was applied (apply=False): run lab.apply(), then judge again with "
+                         f"lab.goto({self.lesson!r}).")
+        elif self.reference:
+            lines.append("- The lesson's reference files are in place, so something outside them holds this (a change made "
+                         "by hand in the account, or a file of yours the lesson keeps). Next step: "
+                         "`python -m iamlab sandbox reset`, then lab.goto(" f"{self.lesson!r}, reference=True).")
+        else:
+            lines.append(f"- The lesson assumes otherwise, and your files were kept as they are. Next step: fix them and "
+                         f"lab.apply(), or start from the lesson's reference with lab.goto({self.lesson!r}, reference=True) "
+                         "(your files go to backups/ first).")
+        return lines
 
     @property
     def keeps_everything(self) -> bool:
@@ -85,7 +119,12 @@ class GotoPlan:
     def __str__(self) -> str:
         if not self.carried_out:
             return self.announcement()
-        lines = [f"Ready for lesson {self.lesson}."]
+        if self.ready:
+            lines = [f"Ready for lesson {self.lesson}."]
+        elif not self.judged and not self.not_judged:
+            lines = [f"Your files are at lesson {self.lesson}'s start (the account was not checked)."]
+        else:
+            lines = self._not_ready()
         lines += [f"- {d}" for d in self.done] or ["- no file changed"]
         lines += [f"- kept: {k}" for k in self.kept]
         if self.applied:
@@ -117,7 +156,7 @@ def _parsed(text: str):
         return None
 
 
-def _course_file_change(name: str, current: str | None, stage: Stage) -> Change | None:
+def _course_file_change(name: str, current: str | None, stage: Stage, reference: bool = False) -> Change | None:
     """None when the learner's course file has the start's structure (layout and comments are theirs)."""
     original = (paths.course_tf_dir() / name).read_text()
     expected = original if stage.managed_attached else edits.commented_out(original, MANAGED_ATTACHMENT)
@@ -126,7 +165,8 @@ def _course_file_change(name: str, current: str | None, stage: Stage) -> Change 
     shape = _parsed(expected)
     if _parsed(current) == shape:
         return None
-    if stage.hand_edit_is_exercise and _parsed(current) == _parsed(edits.commented_out(original, MANAGED_ATTACHMENT)):
+    if stage.hand_edit_is_exercise and not reference and \
+            _parsed(current) == _parsed(edits.commented_out(original, MANAGED_ATTACHMENT)):
         return None
     # the smallest edit first: the lesson's hand edit, made or undone
     for candidate, why in ((edits.commented_out(current, MANAGED_ATTACHMENT), f"{MANAGED_ATTACHMENT} commented out"),
@@ -162,8 +202,15 @@ def _declares(text: str, address: str) -> bool:
                for entry in parsed.get("resource", []) for t, named in entry.items())
 
 
-def _policy_change(current: str | None, stage: Stage) -> tuple[Change | None, str]:
+def _policy_change(current: str | None, stage: Stage, reference: bool = False) -> tuple[Change | None, str]:
     name = policy_file.FILE_NAME
+    if reference and current is not None:
+        wanted = stage.policy.reference.files[name] if stage.policy else None
+        if current == wanted:
+            return None, ""
+        if wanted is None:
+            return Change(name, "the lesson's start has no custom policy (reference=True)", None), ""
+        return Change(name, f"replaced by {stage.policy.name}'s reference, as asked (reference=True)", wanted), ""
     if stage.policy is None:
         if current is None or name in stage.own_files:
             return None, (f"your {name} (lesson 03's exercise)" if current is not None else "")
@@ -181,12 +228,14 @@ def _policy_change(current: str | None, stage: Stage) -> tuple[Change | None, st
     if same is False:
         return Change(name, f"it allows something other than {start}'s policy, which this lesson assumes", reference), ""
     if same is None:
-        return None, f"your {name} (written in a way the course cannot judge offline; it is yours to keep)"
+        return None, (f"your {name} (written in a way the course cannot judge offline; it is yours to keep, "
+                      "and the account is judged after the apply)")
     return None, f"your {name} (it has the effect the lesson assumes)"
 
 
-def plan(lesson: str, directory: Path | None = None) -> GotoPlan:
-    """What it takes for the working copy to reach ``lesson``'s start. Changes nothing."""
+def plan(lesson: str, directory: Path | None = None, reference: bool = False) -> GotoPlan:
+    """What it takes for the working copy to reach ``lesson``'s start. Changes nothing.
+    ``reference``: the start's reference files replace the learner's (kept in backups/)."""
     if lesson not in STAGES:
         raise KeyError(f"There is no lesson {lesson!r}; choose one of {', '.join(STAGES)}.")
     stage = STAGES[lesson]
@@ -195,11 +244,11 @@ def plan(lesson: str, directory: Path | None = None) -> GotoPlan:
     course_names = sorted(p.name for p in paths.course_tf_dir().glob("*.tf"))
     for name in course_names:
         current = (directory / name).read_text() if (directory / name).exists() else None
-        change = _course_file_change(name, current, stage)
+        change = _course_file_change(name, current, stage, reference)
         if change:
             changes.append(change)
     current_policy = policy_file.read(directory)
-    change, note = _policy_change(current_policy, stage)
+    change, note = _policy_change(current_policy, stage, reference)
     changes += [change] if change else []
     kept += [note] if note else []
     legacy = directory / policy_file.LEGACY_FILE_NAME
@@ -213,7 +262,7 @@ def plan(lesson: str, directory: Path | None = None) -> GotoPlan:
         else:
             changes.append(Change(path.name, f"lesson {lesson} starts without it", None))
     backup_dir = paths.backups_dir() / time.strftime(f"goto-{lesson}-%Y%m%d-%H%M%S")
-    return GotoPlan(lesson, changes, backup_dir, stage.apply, kept)
+    return GotoPlan(lesson, changes, backup_dir, stage.apply, kept, reference=reference)
 
 
 def carry_out(goto_plan: GotoPlan, directory: Path | None = None) -> GotoPlan:
@@ -237,15 +286,34 @@ SETTLED = ("no apply needed: your files, your state and the account are as your 
            "so Terraform would find nothing to change")
 
 
+def judge(goto_plan: GotoPlan, account) -> GotoPlan:
+    """The account against the lesson's premise, with the course's grader (by effect, as the instance)."""
+    premise = STAGES[goto_plan.lesson].premise
+    if premise is None or account is None:
+        return goto_plan
+    try:
+        goto_plan.premise = premise(account).items
+        goto_plan.judged = True
+    except Exception as error:  # noqa: BLE001 - never "Ready" on an account nobody could read
+        goto_plan.not_judged = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".rstrip(": ")
+    return goto_plan
+
+
 def goto(lesson: str, directory: Path, apply: bool | None = None, *, run_apply: Callable[[], object],
-         settled: Callable[[], bool], announce: Callable[[GotoPlan], None] | None = None) -> GotoPlan:
+         settled: Callable[[], bool], announce: Callable[[GotoPlan], None] | None = None,
+         account=None, reference: bool = False, progress: Callable[[str], None] | None = None) -> GotoPlan:
     """Plan, announce the plan (before any change), carry it out in the working copy ``directory``,
     then ``run_apply()`` (``lab.apply``, which shows its own progress line and keeps Terraform's output
     to that call; its result has a ``summary``). ``settled()``: would an apply change nothing?
-    Returns the plan, done."""
-    goto_plan = plan(lesson, directory)
+    Then judge ``account`` against the lesson's premise. ``progress(line)`` hears each step as it
+    starts. Returns the plan, done."""
+    say = progress or (lambda line: None)
+    say(f"Comparing your working copy with lesson {lesson}'s start…")
+    goto_plan = plan(lesson, directory, reference)
     if apply is not None:
         goto_plan.apply = apply
+    if apply is None and goto_plan.apply and goto_plan.keeps_everything:
+        say("Asking Terraform whether the account already matches your files…")
     if apply is None and goto_plan.apply and goto_plan.keeps_everything and settled():
         goto_plan.apply = False
         goto_plan.applied = SETTLED
@@ -253,7 +321,10 @@ def goto(lesson: str, directory: Path, apply: bool | None = None, *, run_apply: 
         announce(goto_plan)
     carry_out(goto_plan, directory)
     if goto_plan.apply:
+        say("Terraform applies your working copy (its progress is below)…")
         result = run_apply()
         counts = ", ".join(f"{n} {k}" for k, n in result.summary.items() if n)
         goto_plan.applied = f"applied: {counts}" if counts else "applied: the account already matched"
-    return goto_plan
+    if account is not None and STAGES[lesson].premise is not None:
+        say(f"Checking the account against what lesson {lesson} assumes, as the instance…")
+    return judge(goto_plan, account)

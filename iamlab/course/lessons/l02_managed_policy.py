@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ... import facts
 from ...account import policy_document
+from ..graders import managed_start
 from ..record import Exercise, Grade, Lesson, Record, Stage
 from ..slips import action_slip
 
@@ -44,6 +45,6 @@ RECORD = Record(
         "read the access matrix, and explain why `\"*\"` gives the instance more than its job needs.",
     ), "02",
         summary="read what `AmazonEC2ContainerRegistryReadOnly` actually allows"),
-    Stage(True, None),
+    Stage(True, None, premise=managed_start),
     (Exercise("02-browse", _browse, answer=BROWSE),),
 )

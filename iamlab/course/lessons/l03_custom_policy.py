@@ -5,8 +5,8 @@ from __future__ import annotations
 from ... import facts
 from ...terraform import policy_file
 from .. import grading, slips
-from ..graders import (by_effect, course_copy_slips, custom_policy, custom_policy_not_applied, drift_slips,
-                       expected, file_slips, reference_document)
+from ..graders import (by_effect, course_copy_slips, custom_policy, custom_policy_not_applied, drift_slips, expected,
+                       file_slips, managed_start, reference_document)
 from ..policies import seed_policy
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
 
@@ -41,6 +41,6 @@ RECORD = Record(
         "compare your policy with AWS's own narrow one, `AmazonEC2ContainerRegistryPullOnly`.",
     ), "03",
         summary="write your own policy with only what a pull needs, and attach it"),
-    Stage(True, None, own_files=(policy_file.FILE_NAME,)),
+    Stage(True, None, own_files=(policy_file.FILE_NAME,), premise=managed_start),
     (CUSTOM_POLICY,),
 )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from ... import facts
 from ...terraform import edits
 from .. import grading, slips
-from ..graders import (all_slips, by_effect, course_copy_slips, custom_policy, custom_policy_not_applied, drift_slips,
-                       expected, file_slips, least_privilege_effect, reference_document, role_effect, role_missing,
-                       snapshot)
+from ..graders import (all_slips, by_effect, course_copy_slips, custom_policy, custom_policy_not_applied,
+                       custom_policy_start, drift_slips, expected, file_slips, least_privilege_effect,
+                       reference_document, role_effect, role_missing, snapshot)
 from ..policies import least_privilege_policy, referenced_policy
 from ..record import Exercise, Grade, Lesson, PredictionGate, Record, Reference, Stage
 from .l03_custom_policy import CUSTOM_POLICY
@@ -89,7 +89,7 @@ RECORD = Record(
         "read the resource types an action can be scoped to (the Service Authorization Reference), and give each statement a `Resource` its actions can match.",
     ), "04",
         summary="scope it to one repository, predict the result, and read what each action can be scoped to"),
-    Stage(True, CUSTOM_POLICY, policy_is_exercise=True, hand_edit_is_exercise=True),
+    Stage(True, CUSTOM_POLICY, policy_is_exercise=True, hand_edit_is_exercise=True, premise=custom_policy_start),
     (REFERENCE, DETACH, SCOPE),
     (STEP_TWO_PREDICTION,),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..graders import scoped_start
 from .. import predictions
 from ..record import Exercise, Grade, Lesson, PredictionGate, Record, Stage
 from .l04_least_privilege import SCOPE
@@ -45,7 +46,7 @@ RECORD = Record(
         "predict the instance's access, then check it with real calls and with IAM's policy simulator.",
     ), "05",
         summary="see the denials and the successful pull, as the instance"),
-    Stage(False, SCOPE),
+    Stage(False, SCOPE, premise=scoped_start),
     (Exercise("05-predict", _predict, answer=PREDICT_ANSWER),),
     (PREDICTION,),
 )

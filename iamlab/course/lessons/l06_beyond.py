@@ -6,7 +6,7 @@ from ... import facts
 from ...policy import EXPLICIT_DENY
 from .. import slips
 from ..graders import (account_slips, by_effect, course_copy_slips, expected, file_slips, least_privilege_effect,
-                       role_effect, role_missing, snapshot)
+                       role_effect, role_missing, scoped_identity_start, snapshot)
 from ..record import Exercise, Grade, Lesson, Record, Reference, Stage
 from .l04_least_privilege import SCOPE
 
@@ -136,6 +136,6 @@ RECORD = Record(
         "generate a policy from what the instance really did, and review it before trusting it.",
     ), "06",
         summary="explicit Deny, repository policies, conditions, policies from observed calls"),
-    Stage(False, SCOPE, own_files=("deny_push.tf", "repository_policy.tf")),
+    Stage(False, SCOPE, own_files=("deny_push.tf", "repository_policy.tf"), premise=scoped_identity_start),
     (DENY, REPOSITORY),
 )

@@ -9,5 +9,5 @@ RECORD = Record(
         "read the access matrix before and after an apply, and say what changed.",
     ), "playground", in_sequence=False,
         summary="the policy editor on its own, to try anything"),
-    Stage(False, CUSTOM_POLICY),  # starts from the seed policy, as its notebook says (yours is backed up)
+    Stage(False, CUSTOM_POLICY, premise=CUSTOM_POLICY.grade),  # starts from the seed policy, as its notebook says (yours is backed up)
 )
