@@ -36,21 +36,7 @@ def start():
 
     magic.register()
     with Ticker("Starting the sandbox and your working copy…"):
-        lab = _start()
-        _link_workspace()
-    return lab
-
-
-def _link_workspace():
-    """workspace/ beside the notebooks leads to the working copy, whatever IAMLAB_HOME is (best effort:
-    ``python -m iamlab link-workspace`` says what stands in the way)."""
-    from .paths import CourseHomeError
-    from .workspace_link import link
-
-    try:
-        link()
-    except (CourseHomeError, OSError):
-        pass
+        return _start()
 
 
 def check(name, answer=None):

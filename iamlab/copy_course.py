@@ -26,10 +26,13 @@ class CourseCopy:
     target: Path
     copied: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    workspace: str = ""  # how workspace/ leads to the working copy, or why it does not
 
     def __str__(self) -> str:
         lines = [f"Your copy of the course is in {self.target}:"]
         lines.append(f"  {len(self.copied)} file(s) copied" + (f", {len(self.kept)} of yours kept as they were" if self.kept else ""))
+        if self.workspace:
+            lines.append(f"  {self.workspace}")
         lines.append(f"Open {self.target / 'notebooks' / '00-start-here.ipynb'} in JupyterLab to begin.")
         return "\n".join(lines)
 
@@ -57,4 +60,15 @@ def copy_course(target: Path | None = None) -> CourseCopy:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, destination)
             result.copied.append(str(relative))
+    result.workspace = _link_workspace(target)
     return result
+
+
+def _link_workspace(target: Path) -> str:
+    """The notebooks' ``workspace/tf/...`` links reach the working copy from this copy too."""
+    from .workspace_link import link
+
+    try:
+        return link(target).made
+    except paths.CourseHomeError as error:
+        return str(error).replace("\n", " ")

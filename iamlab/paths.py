@@ -58,13 +58,31 @@ def _private_folder(path: Path, what: str) -> Path:
     return path
 
 
+WORKSPACE_LINK_MARKER = ".workspace-link"  # beside a workspace link that link-workspace made: its target
+
+
+def _own_workspace(home: Path) -> Path:
+    """Without IAMLAB_HOME a checkout's home is its own ``workspace/``. A link there that
+    ``link-workspace`` made for another IAMLAB_HOME (its marker names the same target) goes, so
+    the checkout's own folder is used again; the other home keeps every file. A link of the
+    learner's own making (no marker) is followed as before."""
+    marker = home.parent / WORKSPACE_LINK_MARKER
+    try:
+        if home.is_symlink() and marker.read_text().strip() == os.readlink(home):
+            home.unlink()
+            marker.unlink()
+    except OSError:
+        pass
+    return home
+
+
 def course_home() -> Path:
     """The folder holding this learner's working copy and sandbox (private to its owner)."""
     configured = os.environ.get("IAMLAB_HOME")
     if configured:
         home = Path(configured).expanduser()
     else:
-        home = PROJECT_DIR / "workspace" if is_checkout() else Path(INSTALLED_HOME).expanduser()
+        home = _own_workspace(PROJECT_DIR / "workspace") if is_checkout() else Path(INSTALLED_HOME).expanduser()
     return _private_folder(home, "the course home").resolve()
 
 

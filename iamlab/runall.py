@@ -62,7 +62,8 @@ def run_notebook(path: Path, timeout: int = 900) -> NotebookRun:
 
 
 def run_all(fresh: bool = True, progress=None) -> list[NotebookRun]:
-    """Run the course in order; ``fresh`` resets the sandbox account first."""
+    """Run the course in order; ``fresh`` resets the sandbox account first. Asks nothing and backs
+    nothing up: for benchmarks in a course home of their own (``main``, the command, asks first)."""
     if fresh:
         sandbox.reset()
     results = []

@@ -12,8 +12,12 @@ module makes ``workspace`` lead to the home:
   *is* the course folder (a ``workspace -> .`` link would be a loop for every tool that walks it).
 
 ``python -m iamlab link-workspace`` does it (``scripts/lab.sh`` and ``scripts/jupyterlab.sh``
-run it), and so does ``iamlab.start()``. A real folder already named ``workspace`` (an
-earlier course home) is never moved or deleted: the error says what to do.
+run it, so does Binder's ``start``), and so does ``copy-course`` for the copy it makes. Never
+``iamlab.start()``: tests and benchmarks start the course with an ``IAMLAB_HOME`` of their own,
+and must not rewire the checkout's ``workspace``. A real folder already named ``workspace`` (an
+earlier course home) is never moved or deleted: the error says what to do. The link it makes
+is marked (``.workspace-link`` beside it), so that a checkout used later without
+``IAMLAB_HOME`` gets its own ``workspace/`` back (``paths.course_home``).
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ def link(folder: Path | None = None) -> WorkspaceLink:
         return WorkspaceLink(folder, home, f"{target} already leads to your course home {home}.")
     if home == folder:
         return _inner_links(folder, home, target)
+    marker = folder / paths.WORKSPACE_LINK_MARKER
     if target.is_symlink():
         target.unlink()  # a link to an earlier home: only the link goes
     elif target.exists():
@@ -78,6 +83,7 @@ def link(folder: Path | None = None) -> WorkspaceLink:
                 f"(`mv {target} {target}.old`), then run `python -m iamlab link-workspace`.")
         target.rmdir()
     target.symlink_to(home, target_is_directory=True)
+    marker.write_text(f"{home}\n")  # ours: without IAMLAB_HOME a checkout uses its own workspace/ again (paths)
     return WorkspaceLink(folder, home, f"{target} now links to your course home {home}.")
 
 

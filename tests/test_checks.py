@@ -232,3 +232,12 @@ def test_solutions_mode_fills_a_typed_answer_and_says_so(account, monkeypatch):
     monkeypatch.setenv("IAMLAB_SOLUTIONS", "1")
     result = checks.check("01-trust", None, account, apply=never, destroy=never)
     assert result.passed and result.notes == ["Solutions mode: the reference answer was filled in."]
+
+
+def test_a_typed_answer_s_solution_offers_no_apply():
+    """apply=True changes the account; a typed answer has nothing to apply, so it is never offered."""
+    typed = checks.solution("05-predict")
+    assert "apply=True" not in str(typed) and "apply=True" not in typed._repr_html_()
+    assert "an answer you type" in str(typed)
+    written = checks.solution("04-scope")
+    assert "solution('04-scope', apply=True)" in str(written) and "apply=True" in written._repr_html_()

@@ -44,20 +44,16 @@ def test_an_answer_other_than_yes_changes_nothing(recorded, capsys):
     assert calls == [] and backups() == []
 
 
-def test_yes_backs_up_the_working_copy_first_then_resets_and_runs_every_notebook_with_90(recorded, capsys):
+def test_yes_backs_up_the_working_copy_first_then_resets_and_runs_every_notebook_with_90(recorded, capsys, monkeypatch):
     directory, calls = recorded
-    order = []
     original = runall.backup_working_copy
-    runall_backup = lambda: order.append("backup") or original()  # noqa: E731
-    import unittest.mock
-
-    with unittest.mock.patch.object(runall, "backup_working_copy", runall_backup):
-        assert runall.main(ask=lambda prompt: "yes", interactive=True) == 0
+    monkeypatch.setattr(runall, "backup_working_copy", lambda: calls.append("backup") or original())
+    assert runall.main(ask=lambda prompt: "yes", interactive=True) == 0
     [backup] = backups()
     saved = paths.backups_dir() / backup
     assert (saved / "mine.tf").read_text() == "# my own work\n" and (saved / "terraform.tfstate").exists()
-    assert order == ["backup"] and calls[0] == "reset"
-    assert calls[1:] == runall.COURSE and "90-policy-playground" in calls
+    assert calls[:2] == ["backup", "reset"]  # saved before anything is reset
+    assert calls[2:] == runall.COURSE and "90-policy-playground" in calls
     assert str(saved) in capsys.readouterr().out
 
 

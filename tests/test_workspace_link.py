@@ -123,3 +123,38 @@ def test_the_cli_links_a_folder(course_folder, home_elsewhere):
     (taken / "workspace" / "x").write_text("x")
     refused = run_cli("link-workspace", "--folder", str(taken), env={"IAMLAB_HOME": str(home_elsewhere)})
     assert refused.returncode == 1 and "Next step" in refused.stderr
+
+
+def test_without_iamlab_home_later_a_checkout_gets_its_own_workspace_back(course_folder, home_elsewhere, monkeypatch):
+    """The link made for one IAMLAB_HOME must not make a later session's default home someone else's."""
+    workspace_link.link(course_folder)
+    (home_elsewhere / "tf" / "mine.tf").write_text("# kept\n")
+    monkeypatch.setattr(paths, "PROJECT_DIR", course_folder)
+    monkeypatch.setattr(paths, "is_checkout", lambda: True)
+    monkeypatch.delenv("IAMLAB_HOME")
+    home = paths.course_home()
+    assert home == (course_folder / "workspace").resolve() and not (course_folder / "workspace").is_symlink()
+    assert (home_elsewhere / "tf" / "mine.tf").read_text() == "# kept\n"  # the other home keeps its files
+
+
+def test_a_workspace_link_of_the_learner_s_own_is_followed(course_folder, tmp_path, monkeypatch):
+    bigger_disk = tmp_path / "bigger-disk"
+    bigger_disk.mkdir()
+    (course_folder / "workspace").symlink_to(bigger_disk)
+    monkeypatch.setattr(paths, "PROJECT_DIR", course_folder)
+    monkeypatch.setattr(paths, "is_checkout", lambda: True)
+    monkeypatch.delenv("IAMLAB_HOME", raising=False)
+    assert paths.course_home() == bigger_disk.resolve() and (course_folder / "workspace").is_symlink()
+
+
+def test_copy_course_links_its_copy_to_the_working_copy(tmp_path, monkeypatch):
+    """The installed course's step: copy-course's notebooks reach workspace/tf from their own folder."""
+    from iamlab.copy_course import copy_course
+
+    target = tmp_path / "iamlab-course"
+    monkeypatch.setenv("IAMLAB_HOME", str(target))
+    done = copy_course(target)
+    assert "workspace" in str(done)
+    for where, link in course_links():
+        if link.endswith("main.tf"):
+            assert reached(target, where, link) == paths.working_copy_dir() / "main.tf"

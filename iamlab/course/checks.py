@@ -142,9 +142,15 @@ class SolutionView:
     answer: object = None  # the reference answer, for an exercise answered by typing
     typed: bool = False  # an answer you type: there is nothing to write or apply, and none is offered
 
+    @property
+    def _status(self) -> str:
+        """What was not done, and (for a change to the account, never a typed answer) how to do it."""
+        if self.typed or self.answer is not None:
+            return "Nothing was changed: this exercise is an answer you type; compare it with yours."
+        return f"Nothing was changed. solution({self.name!r}, apply=True) writes it into your working copy and applies it."
+
     def __str__(self) -> str:
-        tail = (["", *self.done] if self.done else [] if self.typed
-                else ["", "(Nothing was changed. solution(name, apply=True) writes and applies it.)"])
+        tail = ["", *self.done] if self.done else ["", f"({self._status})"]
         return "\n".join([f"Reference solution for {self.name}:", self.markdown, *tail])
 
     def _repr_html_(self) -> str:
@@ -152,9 +158,7 @@ class SolutionView:
 
         body = MarkdownIt().render(self.markdown)
         done = "".join(f"<li>{html.escape(d)}</li>" for d in self.done)
-        status = (f"<ul>{done}</ul>" if done else "" if self.typed else
-                  f"<p><i>Nothing was changed. <code>solution({self.name!r}, apply=True)</code> writes it into your "
-                  "working copy and applies it.</i></p>")
+        status = f"<ul>{done}</ul>" if done else f"<p><i>{html.escape(self._status)}</i></p>"
         return (f'<details class="iamlab-solution"><summary>Show the reference solution for {html.escape(self.name)}'
                 f"</summary>{body}</details>{status}")
 

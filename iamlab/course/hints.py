@@ -110,7 +110,7 @@ LADDERS: dict[str, Ladder] = {ladder.exercise: ladder for ladder in (
     Ladder("04-scope", "The instance should pull the one repository, and log in, and nothing more.",
            "a login scoped to a repository is never allowed, so the pull fails before it starts",
            "Some actions act on no resource at all; only a statement covering every resource can allow them.",
-           "lessons/04-least-privilege.md", "Step 3: the login token belongs to no repository"),
+           "lessons/04-least-privilege.md", "Step 3: give each action a resource it can match"),
     Ladder("05-predict", "Predict from the policy the role holds now, statement by statement.",
            "a repository your policy does not name is not allowed",
            "A request is allowed only when some statement allows it; nothing allowed means denied.",

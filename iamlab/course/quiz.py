@@ -132,7 +132,7 @@ QUESTIONS = (
        ("Login works everywhere", 'Nothing allows the login on "*", so it is not allowed anywhere.'),
        ("Login is denied", 'GetAuthorizationToken has no resource type, so only a statement with Resource "*" can allow it.'),
        ("Terraform refuses to apply", "IAM accepts the policy and Terraform applies it; the mistake shows only when the instance logs in."),
-       reading=L04, section="Step 3: the login token belongs to no repository"),
+       reading=L04, section="Step 3: give each action a resource it can match"),
     _q("The managed read-only policy and your scoped custom policy are both attached. Can the instance pull reports_app?", 1,
        ("No: the narrower policy wins", "IAM never picks the narrowest policy: Allows add up."),
        ("Yes: an Allow in any attached policy is enough", "Policies add up. Only an explicit Deny takes access away; order never matters."),

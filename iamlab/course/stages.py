@@ -135,7 +135,10 @@ class GotoPlan:
         head, *items = str(self).splitlines()
         lis = "".join(f"<li>{html.escape(i.removeprefix('- '))}</li>" for i in items if i.startswith("- "))
         rest = "".join(f"<p>{html.escape(i)}</p>" for i in items if not i.startswith("- "))
-        return f'<div class="iamlab-goto"><b>{html.escape(head)}</b><ul>{lis}</ul>{rest}</div>'
+        warn = self.carried_out and not self.ready
+        style = ' style="background:#fff4d6;padding:6px 10px;border-radius:4px"' if warn else ""
+        return (f'<div class="iamlab-goto" data-ready="{str(self.ready).lower()}"{style}><b>{"⚠️ " if warn else ""}'
+                f"{html.escape(head)}</b><ul>{lis}</ul>{rest}</div>")
 
 
 def _structure(value):
