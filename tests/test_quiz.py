@@ -49,7 +49,7 @@ def test_the_score_names_the_reading_to_reopen_per_wrong_answer():
     result = quiz.score(wrong[:-1])  # the last one unanswered
     assert (result.right, result.total) == (len(answers) - 2, len(answers))
     assert [n for n, _ in result.reopen] == [5, len(answers)]
-    assert "lessons/04-least-privilege.md#step-3-the-login-token-belongs-to-no-repository" in str(result)
+    assert "lessons/04-least-privilege.md#step-3-give-each-action-a-resource-it-can-match" in str(result)
     for question in quiz.QUESTIONS:
         reading = (root / question.reading).read_text()
         headings = {hints.anchor(h) for h in re.findall(r"^#+ (.+)$", reading, re.M)}
