@@ -10,6 +10,7 @@ removed, the custom policy as the editor holds it).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .progress import TerraformProgress
@@ -68,9 +69,21 @@ class Terraform:
         from .progress import Ticker
 
         with Ticker(f"Reading your working copy for {address}…"):
-            source = tfconfig.block_source(self.directory, address)
-            block = tfconfig.find(self.directory, address)
+            try:
+                source = tfconfig.block_source(self.directory, address)
+                block = tfconfig.find(self.directory, address)
+            except KeyError:
+                return Note(self._not_active(address))
         return Source(f"From `{block.file.name}` in your working copy:", source, "hcl")
+
+    def _not_active(self, address: str) -> str:
+        """Why ``show`` has no block to show: commented out (say where), or not written at all."""
+        kind, _, name = address.partition(".")
+        pattern = re.compile(rf'^\s*#\s*(resource|data)\s+"{re.escape(kind)}"\s+"{re.escape(name)}"', re.M)
+        for file in sorted(self.directory.glob("*.tf")):
+            if pattern.search(file.read_text(errors="replace")):
+                return f"`{address}` is commented out in `{file.name}` of your working copy: there is no active block to show."
+        return f"Your working copy has no block `{address}`: it was never written there, or it was deleted."
 
     def comment_out(self, address: str) -> Snippet:
         """Comment out a block in your files (what the lesson asks you to do by hand): the diff."""
