@@ -69,10 +69,11 @@ def solution(name, apply=False):
 
 
 def predict(name, answers):
-    """Record a prediction before you see the answer: ``predict("05-predict", {"login": "allowed", ...})``."""
+    """Record a prediction before you see the answer: ``predict("05-predict", {"login": "allowed", ...})``.
+    Written after the apply or access report it is about, it is recorded as LATE and says so."""
     from .course.predictions import predict as _predict
 
-    return _predict(name, answers)  # after the reveal it is recorded as LATE, and says so
+    return _predict(name, answers)
 
 
 def policy_editor():

@@ -91,9 +91,15 @@ def test_goto_applies_only_when_something_changed(lab):
 
 
 def test_05_predict(lab):
+    from iamlab.course import predictions
+
     right = checks.EXERCISES["05-predict"].answer
+    predictions.new_round("05")
+    iamlab.predict("05-predict", right)
     assert checks.evaluate("05-predict", right, lab.account).passed
-    assert not checks.evaluate("05-predict", dict(right, **{"pull:reports_app": "allowed"}), lab.account).passed
+    predictions.new_round("05")
+    iamlab.predict("05-predict", dict(right, **{"pull:reports_app": "allowed"}))
+    assert not checks.evaluate("05-predict", right, lab.account).passed  # the recorded prediction is graded
 
 
 def test_06_deny_fails_then_the_solution_passes(lab):
@@ -120,7 +126,11 @@ def test_any_lesson_starts_from_a_fresh_sandbox(lab, lesson):
     assert edits.is_active(lab.account.directory, stages.MANAGED_ATTACHMENT) == stage.managed_attached
     assert policy_file.path(lab.account.directory).exists() == (stage.policy is not None)
     assert attached(lab) == ({"AmazonEC2ContainerRegistryReadOnly"} if stage.managed_attached else set()) | {"ecr_custom_read_only"}
-    assert lab.access()["pull:flask_app"] == "allowed"
+    answers = lab.access()
+    if lesson == "05":  # lesson 05 asks for the prediction before its first access report
+        assert "Write your prediction first" in str(answers)
+        answers = lab.access()
+    assert answers["pull:flask_app"] == "allowed"
 
 
 # -- the learner's paths, with real Terraform ------------------------------------------------

@@ -489,3 +489,10 @@ def test_lab_goto_starts_a_new_round(gated, monkeypatch):
     assert iamlab.predict("04-step2", REPORT).late
     assert lab.goto("04") == "04"
     assert predictions.for_check("04-step2") is None and not iamlab.predict("04-step2", REPORT).late
+
+
+def test_solutions_mode_records_the_reference_prediction(course_home, monkeypatch):
+    monkeypatch.setenv("IAMLAB_SOLUTIONS", "1")
+    predictions.new_round("05")
+    result = checks.check("05-predict", None, None, apply=never, destroy=never)
+    assert result.passed and result.notes == ["Solutions mode: the reference prediction was recorded."]

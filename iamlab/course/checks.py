@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..terraform import edits
-from . import hints, slips
+from . import hints, predictions, slips
 from .lessons import EXERCISES, REFERENCES
 from .record import Exercise
 from .slips import Slip
@@ -99,6 +99,13 @@ def evaluate(name: str, answer, account) -> CheckResult:
     return CheckResult(name, grade.items, hint, grade.slips)
 
 
+def _predicted_here(name: str) -> bool:
+    """The exercise is graded from a prediction recorded with ``predict`` (its lesson declares the gate)."""
+    from .lessons import GATES
+
+    return any(gate.exercise == name for gates in GATES.values() for gate in gates)
+
+
 def _unanswered(answer) -> bool:
     if isinstance(answer, dict):
         return all(value in (None, "", "?") for value in answer.values())
@@ -114,7 +121,10 @@ def check(name: str, answer, account, *, apply: Callable[[], object], destroy: C
     item = _exercise(name)
     notes = []
     if solutions_mode.enabled():
-        if item.reference is None and _unanswered(answer):
+        if _predicted_here(name) and predictions.for_check(name) is None:
+            predictions.predict(name, item.answer)  # graded from the record, like a learner's
+            notes.append("Solutions mode: the reference prediction was recorded.")
+        elif item.reference is None and _unanswered(answer):
             answer = item.answer
             notes.append("Solutions mode: the reference answer was filled in.")
         elif item.reference is not None and not evaluate(name, answer, account).passed:

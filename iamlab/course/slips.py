@@ -503,7 +503,7 @@ MAX_SHOWN = 3
 
 def shown(found) -> list[str]:
     """One line per kind of slip, most telling first, at most ``MAX_SHOWN``: a slip met in three statements is
-    one line ("and 2 more places"), not three."""
+    one line ("and 2 more like it"), not three."""
     kinds: dict[str, list[Slip]] = {}
     for slip in ordered(found):
         kinds.setdefault(slip.id, []).append(slip)
