@@ -2,10 +2,12 @@
 import, the editor's model and the written custom_policy.tf with the same effect (the same
 normalised document, the same decisions of iamlab's engine), or is refused saying why.
 
-Documents: AWS's managed policies (moto's corpus: a sample here, every one of them in the
-integration lane and in benchmarks/bench_editor_corpus.py) and hypothesis-generated ones."""
+Documents: AWS's managed policies (moto's corpus: a sample here, all up to 10k characters in
+the integration lane, every one in benchmarks/bench_editor_corpus.py) and hypothesis-generated ones."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -44,9 +46,13 @@ def test_an_aws_managed_policy_round_trips_or_is_refused(name, document):
     assert through_the_editor(document) in ("kept", "refused")
 
 
-@pytest.mark.integration  # every managed policy: a few minutes (python-hcl2 reads each written file)
-def test_every_aws_managed_policy_round_trips():
-    outcomes = {name: through_the_editor(document) for name, document in managed_policies().items()}
+@pytest.mark.integration  # python-hcl2 reads each written file: about a minute
+def test_every_aws_managed_policy_up_to_10k_characters_round_trips():
+    """1,448 of the 1,485: the 37 larger ones (over a million characters together, most of the
+    time) go through benchmarks/bench_editor_corpus.py, which takes them all."""
+    corpus = {name: d for name, d in managed_policies().items() if len(json.dumps(d)) <= 10_000}
+    assert len(corpus) > 1400
+    outcomes = {name: through_the_editor(document) for name, document in corpus.items()}
     assert set(outcomes.values()) == {"kept"}  # IAM accepts each; the editor keeps each
 
 
