@@ -17,12 +17,13 @@ from pathlib import Path
 def main(rounds: int) -> None:
     os.environ["IAMLAB_HOME"] = tempfile.mkdtemp(prefix="iamlab-bench-")
     from iamlab import sandbox
-    from iamlab.course import magic, references
+    from iamlab.course import magic
+    from iamlab.course.checks import EXERCISES
     from iamlab.terraform import refcheck, workspace
 
     directory = workspace.ensure()
     sandbox.start()
-    text = references.REFERENCES["04-scope"].files["custom_policy.tf"]
+    text = EXERCISES["04-scope"].reference.files["custom_policy.tf"]
     broken = text.replace("data.aws_ecr_repository.pull.arn", '"data.aws_ecr_repository.pull.arn"')
     try:
         magic.write_cell("custom_policy.tf", text)  # first: terraform init, the warm provider starts

@@ -9,7 +9,7 @@ import statistics
 import time
 from pathlib import Path
 
-from iamlab.course import references
+from iamlab.course.checks import EXERCISES
 from iamlab.terraform import refcheck
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main(rounds: int = 20) -> None:
     files = {p.name: p.read_text() for p in (ROOT / "tf").glob("*.tf")}
-    files["custom_policy.tf"] = references.REFERENCES["04-scope"].files["custom_policy.tf"]
+    files["custom_policy.tf"] = EXERCISES["04-scope"].reference.files["custom_policy.tf"]
     seconds = []
     for _ in range(rounds):
         started = time.perf_counter()
