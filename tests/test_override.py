@@ -70,3 +70,23 @@ def test_override_is_rewritten_when_someone_loosened_its_mode(tmp_path):
     os.chmod(path, 0o644)
     override.write(tmp_path, "http://127.0.0.1:1", "us-east-1", "AKIAIAMLABTESTKEY001", "s3cret")
     assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
+
+
+def test_assume_role_is_replaced_exactly_when_the_configuration_names_it(tmp_path):
+    """An empty assume_role block makes the provider warn on every command ("role_arn is
+    required"): the override carries it only where a file names assume_role, modules included."""
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n')
+    path = override.write(tmp_path, "http://127.0.0.1:1", "us-east-1", "AKIAIAMLABTESTKEY001", "secret")
+    assert "assume_role" not in path.read_text()
+    module = tmp_path / ".terraform" / "modules" / "x"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text('provider "aws" {\n  assume_role {\n    role_arn = "arn:aws:iam::1:role/r"\n  }\n}\n')
+    text = override.write(tmp_path, "http://127.0.0.1:1", "us-east-1", "AKIAIAMLABTESTKEY001", "secret").read_text()
+    assert "assume_role {}" in text and 'web_identity_token = "iamlab-sandbox"' in text
+
+
+def test_a_roles_trust_policy_is_not_an_assume_role_block(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "aws_iam_role" "r" {\n  assume_role_policy = "{}"\n}\n')
+    assert not override.names_assume_role(tmp_path)
+    (tmp_path / "p.tf.json").write_text('{"provider": {"aws": {"dynamic": {"assume_role_with_web_identity": {}}}}}')
+    assert override.names_assume_role(tmp_path)

@@ -50,6 +50,13 @@ def test_second_apply_changes_nothing(applied):
     assert tf.apply().summary == {"add": 0, "change": 0, "destroy": 0}
 
 
+def test_the_course_configuration_applies_without_a_warning(applied):
+    """What the learner sees in Terraform's log is their configuration's, not the sandbox's: the
+    override adds no block the provider warns about (an empty assume_role once did, every command)."""
+    _, result, _ = applied
+    assert "Warning:" not in result.stdout + result.stderr
+
+
 def test_plan_reports_an_edit_in_plain_numbers(applied):
     tf, _, _ = applied
     main = tf.directory / "main.tf"
