@@ -11,7 +11,7 @@ Whatever a learner's block says about where credentials come from is neutralised
 can lead to a real account: ``profile``, ``token``, the shared config and credentials files
 (set to the course's empty ones), ``assume_role`` and ``assume_role_with_web_identity`` (an
 override's nested block replaces the learner's; an empty ``assume_role`` is ignored by the
-provider, a web identity without a role ARN too), the metadata service (skipped, and its
+provider, a web identity without a role ARN too; written only where the configuration names them), the metadata service (skipped, and its
 address is the sandbox), proxies and FIPS/dual-stack endpoint variants.
 """
 
