@@ -29,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_classroom import tree  # noqa: E402  (one way to walk a process tree)
 
 LEARNER = r'''
 import json, sys, time
@@ -58,22 +60,6 @@ resource "aws_iam_policy" "bench_edit" {
     seconds = time.perf_counter() - began
     print("BENCH", json.dumps({"minute": minute, "seconds": round(seconds, 2), "ok": bool(report.changed)}), flush=True)
 '''
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children(current)
-    return found
 
 
 def pss(pid: int) -> tuple[str, int] | None:

@@ -16,7 +16,6 @@ without a terminal to ask and without ``--yes`` it refuses (exit 2) and changes 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import paths, sandbox
+from .terraform import workspace
 from .course.manifest import LESSONS, SEQUENCE
 
 COURSE = [lesson.name for lesson in SEQUENCE] + [lesson.name for lesson in LESSONS if not lesson.in_sequence]
@@ -86,17 +86,7 @@ def warning() -> str:
 def backup_working_copy() -> Path | None:
     """Copy the working copy (files and Terraform state, not the provider links in .terraform/) to
     ``backups/run-all-<time>/``. None: there is no working copy yet."""
-    source = paths.working_copy_dir()
-    if not source.is_dir():
-        return None
-    target = paths.backups_dir() / time.strftime("run-all-%Y%m%d-%H%M%S")
-    n = 1
-    while target.exists():
-        target = target.with_name(f"{target.name.split('.')[0]}.{n}")
-        n += 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(".terraform"))
-    return target
+    return workspace.back_up("run-all", (".terraform",))
 
 
 def consent(yes: bool, ask: Callable[[str], str] = input, interactive: bool | None = None,

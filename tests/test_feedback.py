@@ -121,24 +121,25 @@ def in_account(document: dict, detach: bool = True):
     return setup
 
 
+def _scoped_with_pull_grant(ctx, principal) -> dict:
+    """04's end in the account, and a repository policy document granting ``principal`` the pull."""
+    put_custom(ctx.account, ANSWER)
+    detach_managed(ctx.account)
+    edits.comment_out(ctx.account.directory, facts.MANAGED_ATTACHMENT)
+    return {"Version": "2012-10-17", "Statement": [{"Sid": "InstanceMayPull", "Effect": "Allow",
+                                                    "Principal": principal, "Action": list(facts.PULL)}]}
+
+
 def repository_policy(principal):
     def setup(ctx):
-        put_custom(ctx.account, ANSWER)
-        detach_managed(ctx.account)
-        edits.comment_out(ctx.account.directory, facts.MANAGED_ATTACHMENT)
-        document = {"Version": "2012-10-17", "Statement": [{"Sid": "InstanceMayPull", "Effect": "Allow",
-                                                             "Principal": principal, "Action": list(facts.PULL)}]}
+        document = _scoped_with_pull_grant(ctx, principal)
         ctx.account.client("ecr").set_repository_policy(repositoryName=facts.OTHER_REPOSITORY, policyText=json.dumps(document))
     return setup
 
 
 def repository_policy_tf(principal):
     def setup(ctx):
-        put_custom(ctx.account, ANSWER)
-        detach_managed(ctx.account)
-        edits.comment_out(ctx.account.directory, facts.MANAGED_ATTACHMENT)
-        document = {"Version": "2012-10-17", "Statement": [{"Sid": "InstanceMayPull", "Effect": "Allow",
-                                                             "Principal": principal, "Action": list(facts.PULL)}]}
+        document = _scoped_with_pull_grant(ctx, principal)
         (ctx.account.directory / "repository_policy.tf").write_text(
             'resource "aws_ecr_repository_policy" "reports_app" {\n  repository = data.aws_ecr_repository.other.name\n'
             f"  policy = jsonencode({hcl(document, '  ')})\n}}\n")

@@ -27,6 +27,22 @@ def ensure() -> Path:
     return target
 
 
+def back_up(prefix: str, ignore: tuple[str, ...]) -> Path | None:
+    """Copy the working copy (links as links, ``ignore`` left out) to a new
+    ``backups/<prefix>-<time>/``, never over an earlier one. None: there is no working copy."""
+    source = paths.working_copy_dir()
+    if not source.is_dir():
+        return None
+    target = paths.backups_dir() / time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
+    n = 1
+    while target.exists():
+        target = target.with_name(f"{target.name.split('.')[0]}.{n}")
+        n += 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(*ignore))
+    return target
+
+
 def reset(keep_state: bool = True) -> Path | None:
     """Restore the course's ``tf/`` and return where the learner's edits were saved.
 
@@ -36,13 +52,7 @@ def reset(keep_state: bool = True) -> Path | None:
     target = paths.working_copy_dir()
     backup = None
     if target.exists():
-        backup = paths.backups_dir() / time.strftime("tf-%Y%m%d-%H%M%S")
-        n = 1
-        while backup.exists():
-            backup = backup.with_name(f"{backup.name.split('.')[0]}.{n}")
-            n += 1
-        backup.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(target, backup, symlinks=True, ignore=shutil.ignore_patterns(*GENERATED))
+        backup = back_up("tf", GENERATED)
         keep = [p for p in target.iterdir() if keep_state and (p.name.startswith("terraform.tfstate") or p.name in GENERATED)]
         for path in target.iterdir():
             if path in keep:
