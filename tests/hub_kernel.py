@@ -13,6 +13,8 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from . import waits
+
 
 @dataclass
 class CellRun:
@@ -42,13 +44,17 @@ def _message(code: str, session: str) -> dict:
 
 async def _run(base: str, token: str, path: str, cells: list[str], cell_timeout: float) -> NotebookRun:
     headers = {"Authorization": f"token {token}"}
-    created = requests.post(f"{base}/api/sessions", headers=headers, timeout=120,
+    created = requests.post(f"{base}/api/sessions", headers=headers, timeout=waits.bound(waits.KERNEL_START),
                             json={"path": path, "type": "notebook", "name": path.rsplit("/", 1)[-1],
                                   "kernel": {"name": "python3"}})
     created.raise_for_status()
     kernel = created.json()["kernel"]["id"]
     ws_url = base.replace("http", "ws", 1) + f"/api/kernels/{kernel}/channels"
-    connection = await websocket_connect(HTTPRequest(ws_url, headers=headers), max_message_size=64 * 2**20)
+    # The server answers the websocket once the kernel does: on a busy host with three learners'
+    # kernels importing the course at once, that takes longer than tornado's 20 s default.
+    ready = waits.bound(waits.KERNEL_START)
+    connection = await websocket_connect(HTTPRequest(ws_url, headers=headers, connect_timeout=ready, request_timeout=ready),
+                                         max_message_size=64 * 2**20)
     session, run = uuid.uuid4().hex, NotebookRun()
     try:
         for index, code in enumerate(cells):
@@ -72,7 +78,7 @@ async def _run(base: str, token: str, path: str, cells: list[str], cell_timeout:
                 break
     finally:
         connection.close()
-        requests.delete(f"{base}/api/kernels/{kernel}", headers=headers, timeout=60)
+        requests.delete(f"{base}/api/kernels/{kernel}", headers=headers, timeout=waits.bound(waits.REQUEST))
     return run
 
 

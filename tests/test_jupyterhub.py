@@ -21,6 +21,7 @@ import nbformat
 import pytest
 import requests
 
+from tests import waits
 from tests.hub_kernel import run_cells
 from tests.unix_users import make_learner, need_root, run_python, shared_dir, with_python_for_everyone
 
@@ -134,7 +135,7 @@ c.JupyterHub.load_roles = [
             with_env = learners[name].env(PYTHONPATH=str(site))
             run_python(learners[name], ["-m", "iamlab", "sandbox", "stop"], env=with_env, timeout=120)
             try:
-                api.delete(f"{url}/hub/api/users/{name}/server", timeout=30)
+                api.delete(f"{url}/hub/api/users/{name}/server", timeout=waits.bound(waits.REQUEST))
             except requests.RequestException:
                 pass
         os.killpg(process.pid, signal.SIGTERM)
@@ -147,20 +148,20 @@ c.JupyterHub.load_roles = [
 
 
 def token_for(hub, name: str) -> str:
-    made = hub["api"].post(f"{hub['url']}/hub/api/users/{name}/tokens", json={"note": "test"}, timeout=30)
+    made = hub["api"].post(f"{hub['url']}/hub/api/users/{name}/tokens", json={"note": "test"}, timeout=waits.bound(waits.REQUEST))
     made.raise_for_status()
     return made.json()["token"]
 
 
 def spawn(hub, name: str) -> str:
     api, url = hub["api"], hub["url"]
-    if api.get(f"{url}/hub/api/users/{name}", timeout=30).status_code == 404:
-        api.post(f"{url}/hub/api/users/{name}", timeout=30).raise_for_status()
-    started = api.post(f"{url}/hub/api/users/{name}/server", timeout=60)
+    if api.get(f"{url}/hub/api/users/{name}", timeout=waits.bound(waits.REQUEST)).status_code == 404:
+        api.post(f"{url}/hub/api/users/{name}", timeout=waits.bound(waits.REQUEST)).raise_for_status()
+    started = api.post(f"{url}/hub/api/users/{name}/server", timeout=waits.bound(waits.REQUEST))
     assert started.status_code in (201, 202), started.text
 
     def ready():
-        return api.get(f"{url}/hub/api/users/{name}", timeout=30).json().get("servers", {}).get("", {}).get("ready")
+        return api.get(f"{url}/hub/api/users/{name}", timeout=waits.bound(waits.REQUEST)).json().get("servers", {}).get("", {}).get("ready")
 
     wait_for(ready, f"{name}'s server")
     return f"{url}/user/{name}"
@@ -178,7 +179,7 @@ def test_three_learners_run_lesson_04_on_a_real_hub_and_cannot_reach_each_other(
     # Each server runs as its own Unix user.
     for name in LEARNERS:
         identity = requests.get(f"{servers[name]}/api/contents/iamlab-course/notebooks",
-                                headers={"Authorization": f"token {tokens[name]}"}, timeout=60)
+                                headers={"Authorization": f"token {tokens[name]}"}, timeout=waits.bound(waits.REQUEST))
         assert identity.ok, identity.text
     # Lesson 04, all three at once, in their own kernels (solutions mode: the hidden test cells assert).
     cells = lesson_cells()
@@ -230,14 +231,14 @@ print(json.dumps(out))
     assert (ana.home / "iamlab-course" / ".run").stat().st_mode & 0o777 == 0o700
     # Through the hub: ben's token opens neither ana's server nor the instructor's view.
     headers_ben = {"Authorization": f"token {tokens[ben.name]}"}
-    other = requests.get(f"{servers[ana.name]}/api/contents", headers=headers_ben, timeout=60, allow_redirects=False)
+    other = requests.get(f"{servers[ana.name]}/api/contents", headers=headers_ben, timeout=waits.bound(waits.REQUEST), allow_redirects=False)
     assert other.status_code in (302, 403, 404), other.status_code
     view = f"{hub['url']}/services/iamlab-class/api/class"
-    refused = requests.get(view, headers=headers_ben, timeout=60, allow_redirects=False)
+    refused = requests.get(view, headers=headers_ben, timeout=waits.bound(waits.REQUEST), allow_redirects=False)
     assert refused.status_code in (302, 403), refused.status_code
 
     # The instructor sees every learner at lesson 04 with its checks passed.
-    teacher = requests.get(view, headers={"Authorization": f"token {token_for(hub, TEACHER)}"}, timeout=60,
+    teacher = requests.get(view, headers={"Authorization": f"token {token_for(hub, TEACHER)}"}, timeout=waits.bound(waits.REQUEST),
                            allow_redirects=False)
     assert teacher.status_code == 200, (teacher.status_code, teacher.text[:500], hub["log"].read_text()[-2000:])
     seen = {item["user"]: item for item in teacher.json()["learners"]}
