@@ -122,14 +122,19 @@ def test_reference_true_replaces_the_policy_keeps_theirs_in_backups_and_then_it_
     assert result.ready and str(result).startswith("Ready for lesson 05")
 
 
-def test_reference_true_when_something_outside_the_files_holds_it_says_so(lab, account):
-    """A grant made by hand (outside Terraform) survives the reference files: goto must not say Ready."""
+def at_start_with_reports_app_granted(lab, account, lesson: str) -> None:
+    """``lesson``'s start files, 04's scoped policy, and reports_app's own policy granting the role the pull."""
     directory = lab.account.directory
-    stages.carry_out(stages.plan("05", directory), directory)
+    stages.carry_out(stages.plan(lesson, directory), directory)
     account.custom_policy(scoped_document(lab.account.id, lab.account.region))
     lab.client("ecr").set_repository_policy(repositoryName=facts.OTHER_REPOSITORY, policyText=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(facts.PULL),
                                                 "Principal": {"AWS": facts.role_arn(lab.account.id, facts.ROLE)}}]}))
+
+
+def test_reference_true_when_something_outside_the_files_holds_it_says_so(lab, account):
+    """A grant made by hand (outside Terraform) survives the reference files: goto must not say Ready."""
+    at_start_with_reports_app_granted(lab, account, "05")
     result, _ = goto(lab, "05", reference=True)
     assert not result.ready and "the instance can still pull reports_app" in str(result)
     assert "sandbox reset" in str(result)
@@ -142,12 +147,7 @@ def test_a_missing_role_is_not_ready(lab, account):
 
 
 def test_06_judges_the_role_s_own_policies_its_repository_policy_is_the_exercise(lab, account):
-    directory = lab.account.directory
-    stages.carry_out(stages.plan("06", directory), directory)
-    account.custom_policy(scoped_document(lab.account.id, lab.account.region))
-    lab.client("ecr").set_repository_policy(repositoryName=facts.OTHER_REPOSITORY, policyText=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(facts.PULL),
-                                                "Principal": {"AWS": facts.role_arn(lab.account.id, facts.ROLE)}}]}))
+    at_start_with_reports_app_granted(lab, account, "06")
     assert goto(lab, "06")[0].ready
     assert not goto(lab, "05")[0].ready  # 05 assumes no repository grants it
 
