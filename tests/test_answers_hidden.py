@@ -238,17 +238,6 @@ def test_no_answer_is_readable_before_its_exercise(notebook, exercise, index):
     assert not leaks, f"{notebook}, before exercise {exercise}:\n" + "\n".join(leaks)
 
 
-def test_the_objectives_name_no_answer():
-    leaks = []
-    for notebook, exercise, index in exercises():
-        cells = nbformat.read(NOTEBOOKS / notebook, as_version=4).cells
-        lesson = manifest.lesson(notebook[:2])
-        facts = answer_facts(exercise, cells[index].source, code_before(cells, index))
-        leaks += [f"{notebook} objective {n} gives away {fact} ({exercise})"
-                  for n, objective in enumerate(lesson.objectives, 1) for fact in facts if fact.found_in(objective)]
-    assert not leaks, "\n".join(leaks)
-
-
 NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 OUTCOMES = r"(break|breaks|broke|broken|fail|fails|failed|denied|refused|allowed|works|worked)"
 
